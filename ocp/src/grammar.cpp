@@ -140,7 +140,8 @@ const auto atom_def = x3::raw[+safe_octet][set_atom_bare] |
 const auto value_def = structure[set_node] | list[set_node] | atom[set_node];
 
 // list = "(" [ value *("," value) ] ")"
-const auto list_def = '(' > -(value[push_item] % ',') > ')';
+// After a comma an item must follow; saying so puts errors at the right octet.
+const auto list_def = '(' > -(value[push_item] >> *((',' > value)[push_item])) > ')';
 
 // named-value = name ":" SP value  (plus `Kept: o s`, A-3)
 // Where a named parameter may start, a name start (ALPHA) commits to one.
@@ -156,7 +157,7 @@ const auto structure_def = '{' > -brace_space > -(value[push_anonymous] % ' ') >
 // message = name [SP anonym-parameters] [CRLF named-parameters CRLF]
 //           [CRLF payload CRLF] ";" CRLF
 const auto message_def = x3::raw[alpha >> *safe_octet][set_name] >
-                         -(' ' > (value[push_anonymous] % ' ')) >
+                         -((' ' > value)[push_anonymous] >> *((' ' > value)[push_anonymous])) >
                          -(crlf >> (named_value[push_named] % crlf) > crlf) >
                          -(crlf >> sized_data[set_payload] > crlf) > x3::lit(";\r\n") > x3::eoi;
 

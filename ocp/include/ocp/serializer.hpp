@@ -18,6 +18,11 @@ std::string serialize(const Message& message);
 
 /// Appends one value in canonical form.
 void serialize_value(const Value& value, std::string& out);
+inline std::string serialize_value(const Value& value) {
+  std::string out;
+  serialize_value(value, out);
+  return out;
+}
 
 /// Scatter-gather form: the octets before the payload are written into
 /// `head_storage`; the payload is referenced, not copied. The returned
