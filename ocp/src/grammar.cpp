@@ -151,15 +151,15 @@ const auto named_value_def = x3::raw[alpha >> *safe_octet][set_name] > x3::lit("
 
 // structure = "{" [anonym-parameters] [CRLF named-parameters CRLF] "}"
 const auto structure_def = '{' > -brace_space > -(value[push_anonymous] % ' ') >
-                           -(crlf >> (named_value[push_named] % crlf) > crlf) > -brace_space >
+                           -((crlf >> (named_value[push_named] % crlf)) > crlf) > -brace_space >
                            '}';
 
 // message = name [SP anonym-parameters] [CRLF named-parameters CRLF]
 //           [CRLF payload CRLF] ";" CRLF
 const auto message_def = x3::raw[alpha >> *safe_octet][set_name] >
                          -((' ' > value)[push_anonymous] >> *((' ' > value)[push_anonymous])) >
-                         -(crlf >> (named_value[push_named] % crlf) > crlf) >
-                         -(crlf >> sized_data[set_payload] > crlf) > x3::lit(";\r\n") > x3::eoi;
+                         -((crlf >> (named_value[push_named] % crlf)) > crlf) >
+                         -((crlf >> sized_data[set_payload]) > crlf) > x3::lit(";\r\n") > x3::eoi;
 
 BOOST_SPIRIT_DEFINE(atom, list, structure, value, named_value, message)
 

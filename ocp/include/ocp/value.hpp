@@ -33,12 +33,13 @@ struct Structure {
 struct Value {
   std::variant<Atom, List, Structure> node;
 
-  Value() = default;
-  Value(Atom atom) : node(std::move(atom)) {}
-  Value(List list) : node(std::move(list)) {}
-  Value(Structure structure) : node(std::move(structure)) {}
+  // Defined below NamedValue: constructing a Structure needs it complete.
+  Value();
+  Value(Atom atom);
+  Value(List list);
+  Value(Structure structure);
 
-  static Value atom(std::string_view bytes) { return Value(Atom{std::string(bytes)}); }
+  static Value atom(std::string_view bytes);
 
   const Atom* as_atom() const { return std::get_if<Atom>(&node); }
   const List* as_list() const { return std::get_if<List>(&node); }
@@ -53,6 +54,12 @@ struct NamedValue {
   /// see docs/ocp-conformance.md. Empty for every well-formed parameter.
   std::vector<Value> extra_values;
 };
+
+inline Value::Value() = default;
+inline Value::Value(Atom atom) : node(std::move(atom)) {}
+inline Value::Value(List list) : node(std::move(list)) {}
+inline Value::Value(Structure structure) : node(std::move(structure)) {}
+inline Value Value::atom(std::string_view bytes) { return Value(Atom{std::string(bytes)}); }
 
 bool operator==(const List& a, const List& b);
 bool operator==(const Structure& a, const Structure& b);

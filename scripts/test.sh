@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the suite optimised, the suite under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then the fuzz targets for a
+# bounded time (OPES_FUZZ_SECONDS, default 60 per target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+passed=0
+run_suite() {
+  local preset=$1 log
+  log=$(mktemp)
+  echo "== $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  echo "== $preset: test"
+  ctest --preset "$preset" | tee "$log"
+  local total
+  total=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$log")
+  rm -f "$log"
+  passed=$((passed + ${total:-0}))
+}
+
+run_suite dev
+run_suite asan
+
+echo "== fuzz"
+bash scripts/fuzz.sh "${OPES_FUZZ_SECONDS:-60}"
+passed=$((passed + 1))
+
+echo "all: $passed passed, 0 failed"
