@@ -7,6 +7,7 @@ Runs the named cases (all when none are named); ocp/tools/CMakeLists.txt
 registers each case as its own CTest test. Only the standard library is used.
 """
 
+import base64
 import json
 import os
 import re
@@ -228,6 +229,20 @@ def octets_that_are_not_utf8_appear_as_base64():
     check(messages[1]["payload"] == {"size": 4, "base64": "wyhhYg=="}, f"payload {messages[1]['payload']}")
     check(messages[2]["payload"] == {"size": 0, "text": ""}, "an empty payload is still a payload")
     check(dump_ok("--format", "ocp", stdin=stream) == stream, "ocp format keeps the octets")
+
+    # Text exactly when Python's strict decoder agrees the octets are UTF-8
+    # (it too rejects overlong forms, surrogates and code points past U+10FFFF).
+    samples = [b"\xff", b"\xff\x01", b"\xff\x01\x02", b"\xff\x01\x02\x03", b"\xff\x01\x02\x03\x04",
+               b"\xc3\xa9", b"\xc0\x80", b"\xe2\x82", b"\xe2\x82\xac", b"\xed\xa0\x80", b"\xed\x9f\xbf",
+               b"\xf0\x9f\x98\x80", b"\xf0\x8f\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80",
+               b"\xf5\x80\x80\x80", b"a\x00b", bytes(range(256))]
+    stream = b"".join(b"DUM 1 0\r\n%d:%s\r\n;\r\n" % (len(s), s) for s in samples)
+    for sample, message in zip(samples, json_lines(dump_ok(stdin=stream))):
+        try:
+            expected = {"size": len(sample), "text": sample.decode("utf-8")}
+        except UnicodeDecodeError:
+            expected = {"size": len(sample), "base64": base64.b64encode(sample).decode("ascii")}
+        check(message["payload"] == expected, f"{sample!r}: {message['payload']}, expected {expected}")
 
 
 def catalog_errors_are_reported_without_failing_the_dump():
