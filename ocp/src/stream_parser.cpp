@@ -9,6 +9,9 @@ namespace ocp {
 
 namespace {
 constexpr std::size_t kDefaultBlockSize = 64u << 10;
+// Room kept beyond what the current message and the next read need, up to
+// this much: see make_room().
+constexpr std::size_t kMaxSlack = 1u << 20;
 }
 
 struct StreamParser::Block {
@@ -26,12 +29,18 @@ void StreamParser::make_room(std::size_t at_least) {
   // framer already knows its size (a payload's prefix has been read).
   const std::size_t wanted = std::max(pending + at_least, framer_.size_hint());
   if (block_ && begin_ + wanted <= block_->capacity) return;
-  if (block_ && block_.use_count() == 1 && wanted <= block_->capacity) {
+  // Sliding or moving to a new block copies the partial message. Leaving as
+  // much room again as is wanted (up to kMaxSlack) makes that happen once per
+  // several messages; with exactly `wanted`, messages about as large as the
+  // reads (64 KiB DUMs read 64 KiB at a time) were copied twice each, and a
+  // growing message reallocated the block read after read.
+  const std::size_t roomy = wanted + std::min(wanted, kMaxSlack);
+  if (block_ && block_.use_count() == 1 && roomy <= block_->capacity) {
     // No parsed payload refers to the block: slide the partial message down.
     std::memmove(block_->data.get(), block_->data.get() + begin_, pending);
   } else {
     // Payloads parsed earlier may still share the old block: leave it to them.
-    auto fresh = std::make_shared<Block>(std::max(kDefaultBlockSize, wanted));
+    auto fresh = std::make_shared<Block>(std::max(kDefaultBlockSize, roomy));
     if (pending != 0) std::memcpy(fresh->data.get(), block_->data.get() + begin_, pending);
     block_ = std::move(fresh);
   }
