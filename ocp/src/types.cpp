@@ -87,6 +87,14 @@ Value write_uri_structure(const Shape& shape) {
   return Value(std::move(structure));
 }
 
+template <class Shape>
+Value write_list_of(const std::vector<Shape>& items) {
+  List list;
+  list.items.reserve(items.size());
+  for (const Shape& item : items) list.items.push_back(write_uri_structure(item));
+  return Value(std::move(list));
+}
+
 }  // namespace
 
 Typed<std::uint32_t> read_uni(const Value& value) {
@@ -217,20 +225,10 @@ Value write_result(const Result& result) {
 
 Value write_feature(const Feature& feature) { return write_uri_structure(feature); }
 
-Value write_features(const std::vector<Feature>& features) {
-  List list;
-  list.items.reserve(features.size());
-  for (const Feature& feature : features) list.items.push_back(write_feature(feature));
-  return Value(std::move(list));
-}
+Value write_features(const std::vector<Feature>& features) { return write_list_of(features); }
 
 Value write_service(const Service& service) { return write_uri_structure(service); }
 
-Value write_services(const std::vector<Service>& services) {
-  List list;
-  list.items.reserve(services.size());
-  for (const Service& service : services) list.items.push_back(write_service(service));
-  return Value(std::move(list));
-}
+Value write_services(const std::vector<Service>& services) { return write_list_of(services); }
 
 }  // namespace ocp

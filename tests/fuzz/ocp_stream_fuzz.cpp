@@ -15,31 +15,13 @@
 #include "ocp/catalog.hpp"
 #include "ocp/serializer.hpp"
 #include "ocp/stream_parser.hpp"
+#include "support/parsing.hpp"
 
 namespace {
 
 [[noreturn]] void violated(const char* property) {
   std::fprintf(stderr, "property violated: %s\n", property);
   std::abort();
-}
-
-struct Outcome {
-  std::vector<ocp::Message> messages;
-  std::optional<ocp::ParseError> error;
-};
-
-Outcome parse(std::string_view stream, std::size_t chunk, const ocp::ParseOptions& options) {
-  ocp::StreamParser parser(options);
-  Outcome outcome;
-  for (std::size_t at = 0; at < stream.size() && !outcome.error;) {
-    const std::size_t step = std::min(chunk, stream.size() - at);
-    auto batch = parser.feed(stream.substr(at, step));
-    at += step;
-    for (auto& message : batch.messages) outcome.messages.push_back(std::move(message));
-    outcome.error = batch.error;
-  }
-  if (!outcome.error) outcome.error = parser.finish();
-  return outcome;
 }
 
 void check_round_trip(const ocp::Message& message, const ocp::ParseOptions& options) {
@@ -75,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.limits.max_values = 512;
   const std::size_t chunk = 1 + (control & 0x3f);
 
-  const Outcome whole = parse(stream, SIZE_MAX, options);
-  const Outcome pieces = parse(stream, chunk, options);
+  const auto whole = ocp::test::parse_stream(stream, SIZE_MAX, options);
+  const auto pieces = ocp::test::parse_stream(stream, chunk, options);
   if (!(whole.messages == pieces.messages)) violated("chunking changed the messages");
   if (whole.error.has_value() != pieces.error.has_value()) violated("chunking changed the verdict");
   if (whole.error && whole.error->offset != pieces.error->offset) violated("chunking moved the error");
