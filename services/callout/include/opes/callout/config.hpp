@@ -1,0 +1,90 @@
+#pragma once
+// The callout server's configuration: what it listens on, which plugins it
+// loads, the services built from them, which services may run for each SMTP
+// profile, and the limits and timeouts that bound what a peer can make it do.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ocp/expected.hpp"
+#include "opes/callout/json_reader.hpp"
+
+namespace opes::callout {
+
+struct TlsSettings {
+  std::string certificate_file;
+  std::string private_key_file;
+  std::optional<std::string> client_ca_file;  // verify client certificates against it
+  bool require_client_certificate = false;
+};
+
+struct Listener {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port (printed at start)
+  std::optional<TlsSettings> tls;
+};
+
+struct PluginSettings {
+  std::string name;  // how services refer to it
+  std::string path;  // the shared object
+};
+
+struct ServiceSettings {
+  std::string name;     // how profiles and logs refer to it
+  std::string uri;      // the OPES service id a processor names in SGC (RFC 4037 §10.13)
+  std::string plugin;   // a PluginSettings::name
+  std::string service;  // the service's name inside the plugin
+  nlohmann::json options = nlohmann::json::object();  // passed to the plugin as JSON text
+};
+
+/// Which services may run under each SMTP profile, in application order.
+struct ProfileRouting {
+  std::vector<std::string> receiver;
+  std::vector<std::string> sender;
+};
+
+struct Limits {
+  std::uint32_t max_connections = 1024;
+  std::uint32_t max_transactions_per_connection = 256;
+  std::uint32_t max_service_groups_per_connection = 16;
+  std::uint64_t max_message_size = 16u << 20;  // one OCP message
+  std::uint64_t max_buffered_part = 32u << 20;  // a part a service asked to see whole
+};
+
+struct Timeouts {
+  std::chrono::seconds idle_connection{300};
+  std::chrono::seconds negotiation{30};
+  std::chrono::seconds transaction{120};
+};
+
+enum class LogLevel { error, warning, info, debug };
+
+struct CalloutConfig {
+  unsigned threads = 2;
+  std::vector<Listener> listeners;
+  std::vector<PluginSettings> plugins;
+  std::vector<ServiceSettings> services;
+  ProfileRouting profiles;
+  Limits limits;
+  Timeouts timeouts;
+  LogLevel log_level = LogLevel::warning;
+
+  const ServiceSettings* find_service(std::string_view name) const;
+};
+
+using ConfigResult = ocp::Expected<CalloutConfig, std::vector<ConfigError>>;
+
+/// Parses and checks a configuration document. Every problem is reported,
+/// each naming its key path; relative plugin paths are taken relative to
+/// `base_directory`.
+ConfigResult parse_config(std::string_view json_text, const std::filesystem::path& base_directory = {});
+ConfigResult load_config(const std::filesystem::path& file);
+
+}  // namespace opes::callout

@@ -1,0 +1,52 @@
+#include "opes/callout/engine_handler.hpp"
+
+#include "opes/callout/log.hpp"
+
+namespace opes::callout {
+
+EngineHandler::EngineHandler(ocp::engine::Config config, TimePoint now) : engine_(std::move(config), now) {
+  // RFC 4037 §11.1: each agent sends CS first; the server need not wait.
+  (void)engine_.start();
+}
+
+void EngineHandler::receive(std::string_view bytes, TimePoint now) {
+  engine_.receive(bytes, now);
+  process_events();
+}
+
+void EngineHandler::receive_eof() {
+  engine_.receive_eof();
+  process_events();
+}
+
+void EngineHandler::on_timer(TimePoint now) {
+  engine_.on_timer(now);
+  process_events();
+}
+
+std::optional<TimePoint> EngineHandler::next_deadline() const { return engine_.next_deadline(); }
+
+void EngineHandler::drain(TimePoint) {
+  draining_ = true;
+  process_events();
+}
+
+void EngineHandler::process_events() {
+  while (auto event = engine_.next_event()) on_event(*event);
+  if (draining_ && !engine_.closed() && engine_.transaction_count() == 0) {
+    (void)engine_.close(ocp::Result{ocp::Result::kOk, "server shutting down", {}});
+  }
+}
+
+void EngineHandler::on_event(ocp::engine::Event& event) {
+  if (const auto* closed = std::get_if<ocp::engine::ConnectionClosed>(&event)) {
+    if (closed->result.code != ocp::Result::kOk) {
+      log(LogLevel::info, "ocp-connection-closed",
+          {{"code", std::to_string(closed->result.code)},
+           {"by", closed->closed_by == ocp::engine::Side::peer ? "peer" : "us"},
+           {"reason", closed->result.reason.value_or("")}});
+    }
+  }
+}
+
+}  // namespace opes::callout

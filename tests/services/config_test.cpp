@@ -1,0 +1,107 @@
+// The callout server's configuration: what it accepts, and that every
+// mistake is reported with the key path that holds it.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "opes/callout/config.hpp"
+
+namespace opes::callout {
+
+namespace {
+
+std::vector<std::string> errors_of(std::string_view text) {
+  auto config = parse_config(text);
+  REQUIRE_FALSE(config);
+  std::vector<std::string> described;
+  for (const ConfigError& error : config.error()) described.push_back(error.describe());
+  return described;
+}
+
+bool contains(const std::vector<std::string>& errors, std::string_view wanted) {
+  return std::find(errors.begin(), errors.end(), wanted) != errors.end();
+}
+
+constexpr std::string_view kComplete = R"({
+  "threads": 4,
+  "log_level": "info",
+  "listeners": [
+    {"address": "127.0.0.1", "port": 10344},
+    {"address": "::1", "port": 10345,
+     "tls": {"certificate": "c.pem", "private_key": "k.pem", "client_ca": "ca.pem",
+             "require_client_certificate": true}}
+  ],
+  "plugins": [{"name": "stamp", "path": "plugins/libheader-stamp.so"}],
+  "services": [{"name": "stamp", "uri": "urn:opes-smtp:header-stamp", "plugin": "stamp",
+                "options": {"header": "X-Stamped: yes"}}],
+  "profiles": {"receiver": ["stamp"], "sender": []},
+  "limits": {"max_connections": 10, "max_message_size": 65536},
+  "timeouts": {"idle_connection_seconds": 60}
+})";
+
+}  // namespace
+
+TEST_CASE("a complete configuration is read into every field") {
+  auto config = parse_config(kComplete, "/etc/opes");
+  REQUIRE(config);
+  CHECK(config->threads == 4);
+  CHECK(config->log_level == LogLevel::info);
+  REQUIRE(config->listeners.size() == 2);
+  CHECK(config->listeners[0].port == 10344);
+  CHECK_FALSE(config->listeners[0].tls);
+  REQUIRE(config->listeners[1].tls);
+  CHECK(config->listeners[1].tls->require_client_certificate);
+  CHECK(config->plugins[0].path == "/etc/opes/plugins/libheader-stamp.so");
+  const ServiceSettings* stamp = config->find_service("stamp");
+  REQUIRE(stamp);
+  CHECK(stamp->service == "stamp");
+  CHECK(stamp->options["header"] == "X-Stamped: yes");
+  CHECK(config->profiles.receiver == std::vector<std::string>{"stamp"});
+  CHECK(config->limits.max_connections == 10);
+  CHECK(config->limits.max_transactions_per_connection == 256);
+  CHECK(config->timeouts.idle_connection == std::chrono::seconds(60));
+  CHECK(config->timeouts.negotiation == std::chrono::seconds(30));
+}
+
+TEST_CASE("unknown keys are refused with their path") {
+  const auto errors = errors_of(R"({"listeners": [{"port": 1, "prot": 2}], "thread": 2,
+                                   "limits": {"max_conections": 1}})");
+  CHECK(contains(errors, "listeners[0].prot: unknown key"));
+  CHECK(contains(errors, "thread: unknown key"));
+  CHECK(contains(errors, "limits.max_conections: unknown key"));
+}
+
+TEST_CASE("wrong types and ranges are refused with their path") {
+  const auto errors = errors_of(R"({"threads": "2", "listeners": [{"port": 70000},
+                                   {"port": 1, "tls": {"certificate": 5}}],
+                                   "log_level": "loud", "timeouts": {"negotiation_seconds": 0}})");
+  CHECK(contains(errors, "threads: must be an integer"));
+  CHECK(contains(errors, "listeners[0].port: must be an integer from 0 to 65535"));
+  CHECK(contains(errors, "listeners[1].tls.certificate: must be a string"));
+  CHECK(contains(errors, "listeners[1].tls.private_key: is required"));
+  CHECK(contains(errors, "log_level: must be one of error, warning, info, debug"));
+  CHECK(contains(errors, "timeouts.negotiation_seconds: must be an integer from 1 to 86400"));
+}
+
+TEST_CASE("references between sections must resolve") {
+  const auto errors = errors_of(R"({"listeners": [{"port": 1}],
+     "plugins": [{"name": "p", "path": "/x.so"}, {"name": "p", "path": "/y.so"}],
+     "services": [{"name": "s", "uri": "urn:s", "plugin": "q"}],
+     "profiles": {"receiver": ["s", "t"]}})");
+  CHECK(contains(errors, "plugins[1].name: 'p' is used twice"));
+  CHECK(contains(errors, "services[0].plugin: no plugin named 'q'"));
+  CHECK(contains(errors, "profiles.receiver[1]: no service named 't'"));
+}
+
+TEST_CASE("the document itself must be a JSON object with a listener") {
+  CHECK(errors_of("{") == std::vector<std::string>{"not valid JSON"});
+  CHECK(errors_of("[]") == std::vector<std::string>{"must be an object"});
+  CHECK(contains(errors_of("{}"), "listeners: is required"));
+  CHECK(contains(errors_of(R"({"listeners": []})"), "listeners: needs at least one listener"));
+  CHECK(contains(errors_of(R"({"listeners": [{"port": 1, "tls": {"certificate": "c", "private_key": "k",
+      "require_client_certificate": true}}]})"),
+                 "listeners[0].tls.require_client_certificate: needs client_ca"));
+}
+
+}  // namespace opes::callout
