@@ -28,7 +28,7 @@ T decode_as(std::string_view bytes, const DecodeOptions& options = {}) {
 
 }  // namespace
 
-TEST_CASE("A-1: a message rendered as RFC prose prints it (';' on the named parameter line) is invalid") {
+TEST_CASE("A-1: a message rendered as RFC prose prints it (the terminator on the named parameter line) is invalid") {
   auto parsed = parse_message("NO ()\r\nSG: 5;\r\n");
   REQUIRE_FALSE(parsed);
   CHECK(parsed.error().offset == 12);
@@ -99,7 +99,7 @@ TEST_CASE("A-3: Kept is sent as RFC 4037 declares it, offset then size") {
   CHECK(serialize(encode(dum)) == "DUM 1 0\r\nKept: 0 19\r\n\r\n1:x\r\n;\r\n");
 }
 
-TEST_CASE("A-3: only Kept may carry two values; strict reading refuses it too") {
+TEST_CASE("A-3: only Kept may carry two values, strict reading refuses it too") {
   auto other = parse_message("DUM 1 0\r\nModp: 1 2\r\n\r\n0:\r\n;\r\n");
   REQUIRE_FALSE(other);
   CHECK(other.error().offset == 16);
@@ -119,7 +119,7 @@ TEST_CASE("A-3: Kept with three values or a non-number is a catalog error naming
   CHECK(word.error().describe() == "DUM: parameter 'Kept': org-offset: 'zero' is not a decimal number");
 }
 
-TEST_CASE("A-4: the RFC's wrong length prefixes are rejected; the corrected ones parse") {
+TEST_CASE("A-4: the RFC's wrong length prefixes are rejected, the corrected ones parse") {
   for (const char* id : {"C-3.3-2-fixed", "C-10.13-fixed", "C-6.2-3-fixed"}) {
     CAPTURE(id);
     CHECK_FALSE(parse_stream(conformance_vector(id).stream()).error);
@@ -159,7 +159,7 @@ TEST_CASE("A-6: DWM accepts Size-request and the RFC example's Size-Request, sen
   CHECK(serialize(encode(sent)) == "DWM 1\r\nSize-request: 100\r\n;\r\n");
 }
 
-TEST_CASE("A-6: Org-Data is matched exactly; Org-data is an unknown parameter") {
+TEST_CASE("A-6: Org-Data is matched exactly, Org-data is an unknown parameter") {
   const auto exact = decode_as<ProgressAnswer>("PA 3\r\nOrg-Data: 10\r\n;\r\n");
   CHECK(exact.org_data == 10u);
   const auto variant = decode_as<ProgressAnswer>("PA 3\r\nOrg-data: 10\r\n;\r\n");
@@ -207,7 +207,7 @@ TEST_CASE("A-22: AM-OPT of Figure 15 parses as a list of two-member structures")
         std::vector<Value>{Value::atom("authtype"), Value::atom("cram-md5")});
 }
 
-TEST_CASE("A-23: a bare * is a syntax error; the quoted \"1:*\" is the wildcard header name") {
+TEST_CASE("A-23: a bare * is a syntax error, the quoted \"1:*\" is the wildcard header name") {
   auto bare = parse_message("NR {\"3:x:y\"\r\nHeader-List: (From,*)\r\n};\r\n");
   REQUIRE_FALSE(bare);
   CHECK(bare.error().offset == 32);

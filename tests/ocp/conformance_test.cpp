@@ -89,7 +89,7 @@ TEST_CASE("every invalid vector fails at the octet the digest names, whole and o
   CHECK(invalid == 5);
 }
 
-TEST_CASE("the digest's decoded forms: C-3.3-5 carries an 8865-octet payload with ';' CR LF inside") {
+TEST_CASE("the digest's decoded forms: C-3.3-5 carries an 8865-octet payload with the terminator and CR LF inside") {
   const Parsed parsed = parse_stream(conformance_vector("C-3.3-5").stream(), 1000);
   REQUIRE_FALSE(parsed.error);
   REQUIRE(parsed.messages.size() == 1);

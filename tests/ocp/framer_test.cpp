@@ -36,7 +36,7 @@ Scan scan_octet_by_octet(std::string_view bytes) {
 
 }  // namespace
 
-TEST_CASE("the framer ends a message at ';' CRLF outside data, whatever the data holds") {
+TEST_CASE("the framer ends a message at the terminator outside data, whatever the data holds") {
   const std::string message = "DUM 1 0\r\nX: \"7:a;\r\n;\r\n\"\r\n\r\n9:;\r\n;\r\n\"}{\r\n;\r\nTRAILING";
   const Scan whole = scan_all(message);
   CHECK(whole.status == Framer::Status::complete);

@@ -74,7 +74,7 @@ TEST_CASE("a DUY outside the preserved data ends the transaction (A-18)") {
   }
 }
 
-TEST_CASE("DPI narrows what the processor keeps; a growing DPI ends the transaction") {
+TEST_CASE("DPI narrows what the processor keeps, a growing DPI ends the transaction") {
   Connection p = ready_processor();
   REQUIRE(p.send_data(Xid{1}, SharedBytes::copy_of("abcdef"), kept(0, 6)));
   take(p);

@@ -57,7 +57,7 @@ TEST_CASE("no timeout once negotiation is done") {
   CHECK_FALSE(p.next_deadline());
 }
 
-TEST_CASE("an idle transaction ends with TE 400; activity keeps it alive") {
+TEST_CASE("an idle transaction ends with TE 400, activity keeps it alive") {
   Config c = config(Role::callout_server);
   c.timeouts = {seconds(0), seconds(20), seconds(0)};
   Connection s(c, t0);

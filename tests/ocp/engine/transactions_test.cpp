@@ -38,7 +38,7 @@ TEST_CASE("too many service groups end the connection (§11.3)") {
   CHECK(take(s) == ce400("too many service groups"));
 }
 
-TEST_CASE("running transactions keep their services after SGD; new TS is refused (A-10)") {
+TEST_CASE("running transactions keep their services after SGD, new TS is refused (A-10)") {
   Connection s = ready_server(5);
   s.receive("SGD 1;\r\n", t0);
   CHECK(take(s).empty());
