@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 
 cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
+cmake --build --preset fuzz --target ocp_stream_fuzz
 
 for target in ocp_stream_fuzz; do
   corpus=build/fuzz/corpus/$target
