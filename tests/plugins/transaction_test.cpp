@@ -265,3 +265,15 @@ TEST_CASE("transactions: dropping an open transaction releases it in the plugin"
     REQUIRE(tx.feed("RAWDATA", "some data", false).has_value());
   }  // under ASan, a leaked plugin transaction would be reported
 }
+
+TEST_CASE("transactions: a part the negotiation made informative is only read, never answered") {
+  const ServiceInstance instance = throwing();
+  Transaction tx = begin(instance);
+  const auto read = tx.feed("MAIL", "<a@example.org>", true, Allow{}, /*may_adapt=*/false);
+  REQUIRE(read.has_value());
+  CHECK(tx.verdict(*read) == nullptr);
+  // An answer to it is refused, which fails the transaction.
+  const auto answered = tx.feed("RCPT", "replace:<b@example.org>", true, Allow{}, false);
+  REQUIRE_FALSE(answered.has_value());
+  CHECK(contains(tx.result().failure, "does not adapt"));
+}

@@ -75,7 +75,8 @@ CommandResult<> Connection::send_data(Xid xid, SharedBytes payload, DataOptions 
   return {};
 }
 
-CommandResult<> Connection::use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size) {
+CommandResult<> Connection::use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size,
+                                     Extensions extensions) {
   if (config_.role != Role::callout_server) return unexpected(CommandError{"only the callout server sends DUY"});
   auto found = command_transaction(xid);
   if (!found) return unexpected(found.error());
@@ -85,11 +86,16 @@ CommandResult<> Connection::use_yours(Xid xid, std::uint32_t org_offset, std::ui
   if (!t.reuse.can_use(OctetRange::of(org_offset, org_size))) {
     return unexpected(CommandError{"DUY range is not preserved"});
   }
-  send(DataUseYours{{}, xid, org_offset, org_size});
+  send(DataUseYours{std::move(extensions), xid, org_offset, org_size});
   t.reuse.on_duy();
   t.adapted.offset += org_size;  // §11.9: a DUY contributes org-size octets
   after_my_data(t);
   return {};
+}
+
+bool Connection::can_use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size) const {
+  const auto found = transactions_.find(xid.value);
+  return found != transactions_.end() && found->second.reuse.can_use(OctetRange::of(org_offset, org_size));
 }
 
 CommandResult<> Connection::preservation_interest(Xid xid, std::uint32_t org_offset,
@@ -244,7 +250,7 @@ void Connection::on(const DataUseYours& m) {
   std::uint64_t offset = t->adapted.offset;
   t->adapted.offset += m.org_size;
   event(PreservedDataUsed{m.xid, m.org_offset, m.org_size, static_cast<std::uint32_t>(offset),
-                          std::move(*bytes)});
+                          std::move(*bytes), m.extensions});
 }
 
 void Connection::on(const DataPreservationInterest& m) {

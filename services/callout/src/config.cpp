@@ -1,5 +1,7 @@
 #include "opes/callout/config.hpp"
 
+#include "ocp/smtp/ehlo_keywords.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -149,6 +151,13 @@ ConfigResult parse_config(std::string_view json_text, const std::filesystem::pat
     service.service = item.string("service", false).value_or(service.name);
     if (const json* options = item.value("options", json::value_t::object, false)) {
       service.options = *options;
+    }
+    service.ehlo_keywords = read_names(item, "ehlo_keywords");
+    for (std::size_t k = 0; k < service.ehlo_keywords.size(); ++k) {
+      if (!ocp::smtp::is_ehlo_keyword(service.ehlo_keywords[k])) {
+        item.fail(indexed(item.path_of("ehlo_keywords"), k),
+                  "'" + service.ehlo_keywords[k] + "' is not an EHLO keyword (RFC 2821 4.1.1.1)");
+      }
     }
     config.services.push_back(std::move(service));
   });

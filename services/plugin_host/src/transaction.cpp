@@ -12,8 +12,8 @@ Transaction& Transaction::operator=(Transaction&&) noexcept = default;
 Transaction::~Transaction() = default;
 
 Expected<PartIndex, Error> Transaction::feed(std::string_view part, std::string_view bytes,
-                                             bool last, Allow allow) {
-  return core_->feed(part, bytes, last, allow);
+                                             bool last, Allow allow, bool may_adapt) {
+  return core_->feed(part, bytes, last, allow, may_adapt);
 }
 
 const PartVerdict* Transaction::verdict(PartIndex part) const noexcept {

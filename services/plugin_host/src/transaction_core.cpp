@@ -44,7 +44,7 @@ Expected<void, Error> TransactionCore::begin(const Metadata& metadata) {
 }
 
 Expected<PartIndex, Error> TransactionCore::feed(std::string_view part, std::string_view bytes,
-                                                 bool last, Allow allow) {
+                                                 bool last, Allow allow, bool may_adapt) {
   if (state_ != State::Open) {
     return unexpected(
         Error{Errc::misuse, instance_->label() + ": feed on a transaction that is not open"});
@@ -67,9 +67,9 @@ Expected<PartIndex, Error> TransactionCore::feed(std::string_view part, std::str
     }
     index = static_cast<PartIndex>(parts_.size());
     const ServiceInfo& info = instance_->info();
-    const Role role = info.adapts(part)  ? Role::Adaptive
-                      : info.reads(part) ? Role::Informative
-                                         : Role::PassedOver;
+    const Role role = info.adapts(part) && may_adapt ? Role::Adaptive
+                      : info.reads(part)             ? Role::Informative
+                                                     : Role::PassedOver;
     PartRecord record{std::string(part), role, allow};
     if (record.role == Role::Adaptive) {
       record.verdict = result_.verdicts.size();

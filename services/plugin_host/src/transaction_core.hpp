@@ -31,7 +31,7 @@ class TransactionCore : public opes_host_transaction {
 
   Expected<void, Error> begin(const Metadata& metadata);
   Expected<PartIndex, Error> feed(std::string_view part, std::string_view bytes, bool last,
-                                  Allow allow);
+                                  Allow allow, bool may_adapt);
   const PartVerdict* verdict(PartIndex part) const noexcept;
   const TransactionResult& end_of_message();
   void abort() noexcept;

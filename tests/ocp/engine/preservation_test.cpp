@@ -183,4 +183,27 @@ TEST_CASE("DUY counts as data for pausing and for offsets (A-14)") {
   CHECK(take(s) == "AMS 5;\r\nDUY 5 0 2;\r\nDPM 5;\r\n");
 }
 
+TEST_CASE("a DUY carries profile parameters both ways, and can_use_yours says when DUY is possible") {
+  Connection s = ready_server(5);
+  s.receive("DUM 5 0\r\nKept: 0 3\r\n\r\n3:abc\r\n;\r\n", t0);
+  REQUIRE(s.start_application_message(Xid{5}));
+  CHECK(s.can_use_yours(Xid{5}, 0, 3));
+  CHECK_FALSE(s.can_use_yours(Xid{5}, 0, 4));
+  CHECK_FALSE(s.can_use_yours(Xid{6}, 0, 1));
+  Extensions extensions;
+  extensions.named.push_back(NamedValue{"Add-Header", Value(Atom{"X-A: 1"}), {}});
+  REQUIRE(s.use_yours(Xid{5}, 0, 3, extensions));
+  const std::string duy = take(s);
+  CHECK(duy == "AMS 5;\r\nDUY 5 0 3\r\nAdd-Header: \"6:X-A: 1\"\r\n;\r\n");
+
+  Connection p = ready_processor();
+  REQUIRE(p.send_data(Xid{1}, SharedBytes::copy_of("abc"), kept(0, 3)));
+  take(p);
+  p.receive("DUY 1 0 3\r\nAdd-Header: \"6:X-A: 1\"\r\n;\r\n", t0);
+  const auto used = find_event<PreservedDataUsed>(events(p));
+  REQUIRE(used);
+  CHECK(used->bytes.view() == "abc");
+  REQUIRE(used->extensions.find("Add-Header"));
+}
+
 }  // namespace ocp::engine::test

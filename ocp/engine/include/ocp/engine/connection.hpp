@@ -106,7 +106,11 @@ class Connection {
   /// §11.9: the next octets of our dataflow at the current offset.
   CommandResult<> send_data(Xid xid, SharedBytes payload, DataOptions options = {});
   /// §11.10 (S): adapted data = preserved original [offset, offset+size).
-  CommandResult<> use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size);
+  CommandResult<> use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size,
+                            Extensions extensions = {});
+  /// Whether use_yours() of this range would be accepted now (A-18: inside
+  /// the processor's last Kept and our DPI).
+  bool can_use_yours(Xid xid, std::uint32_t org_offset, std::uint32_t org_size) const;
   /// §11.11 (S).
   CommandResult<> preservation_interest(Xid xid, std::uint32_t org_offset, std::uint32_t org_size);
   /// §11.12 (S).

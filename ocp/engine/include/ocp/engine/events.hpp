@@ -93,6 +93,7 @@ struct PreservedDataUsed {
   std::uint32_t org_size = 0;
   std::uint32_t adapted_offset = 0;  // where the octets sit in the adapted flow
   SharedBytes bytes;
+  Extensions extensions;  // Add-Header, Advice etc. for the profile
 };
 
 /// §11.11 (P): S narrowed the reusable range; the engine dropped the rest.

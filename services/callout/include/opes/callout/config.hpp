@@ -42,6 +42,9 @@ struct ServiceSettings {
   std::string plugin;   // a PluginSettings::name
   std::string service;  // the service's name inside the plugin
   nlohmann::json options = nlohmann::json::object();  // passed to the plugin as JSON text
+  // SMTP service extensions the service understands (smtp §3.4.1): the NR's
+  // Extensions. A plugin descriptor cannot declare them, the operator can.
+  std::vector<std::string> ehlo_keywords;
 };
 
 /// Which services may run under each SMTP profile, in application order.
@@ -55,7 +58,10 @@ struct Limits {
   std::uint32_t max_transactions_per_connection = 256;
   std::uint32_t max_service_groups_per_connection = 16;
   std::uint64_t max_message_size = 16u << 20;  // one OCP message
-  std::uint64_t max_buffered_part = 32u << 20;  // a part a service asked to see whole
+  // Content a transaction holds in memory: a part a service asked to see
+  // whole, or content kept to answer an adaptive part or to feed the next
+  // service of a chain. A transaction that needs more fails (TE 400).
+  std::uint64_t max_buffered_part = 64u << 20;
 };
 
 struct Timeouts {

@@ -35,10 +35,12 @@ class Transaction {
   /// than RAWDATA, ALLHEADERS, BODY or SECTIONS comes in one chunk (draft
   /// §3.3.1). `allow` is what the processor accepts in answers to the part,
   /// read on its first chunk; everything unless the caller says otherwise.
+  /// `may_adapt` false: the negotiation made the part informative (draft
+  /// §3.2.4), so a service that adapts it only reads it this time.
   /// Returns the part's index. On error the transaction has failed (result()
   /// says why) unless it was not open in the first place.
   Expected<PartIndex, Error> feed(std::string_view part, std::string_view bytes, bool last,
-                                  Allow allow = {});
+                                  Allow allow = {}, bool may_adapt = true);
 
   /// The final verdict of an adaptive part; nullptr while it is not final,
   /// or for a part that was informative or passed over. Valid until the
