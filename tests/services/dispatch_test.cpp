@@ -157,7 +157,7 @@ TEST_CASE("without Add-Header in Allow the stamp is left out and the message pas
         "AMS 1;\r\nDUM 1 0\r\nAs-is: 0\r\nAM-Part: RAWDATA\r\n\r\n3:x\r\n\r\n;\r\nAME 1;\r\nTE 1;\r\n");
 }
 
-TEST_CASE("a throwing service fails only its transaction; the next one on the connection succeeds") {
+TEST_CASE("a throwing service fails only its transaction, and the next one on the connection succeeds") {
   auto h = negotiated({kThrowing});
   const std::string failed = h.exchange("TS 1 1;\r\nAMS 1;\r\n" + dum(1, 0, {"AM-Part: RCPT", kAllowAll}, "throw"));
   CHECK(failed.starts_with("AMS 1;\r\nTE 1 {400 "));
