@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ make pkg-config
-  # test scripts
-  python3
+  # test scripts (openssl makes the TLS tests' certificates)
+  python3 openssl
   # libraries
   libboost1.81-dev libssl-dev nlohmann-json3-dev doctest-dev
   # fuzzing (libFuzzer ships with clang's runtime)

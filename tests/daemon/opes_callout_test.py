@@ -352,9 +352,11 @@ def main(argv):
     parser.add_argument("cases", nargs="*")
     ARGS = parser.parse_args(argv)
 
+    import tls_cases
     import transaction_cases  # the dispatch-level cases share ARGS
     transaction_cases.ARGS = ARGS
-    known = {case.__name__: case for case in CASES + transaction_cases.CASES}
+    tls_cases.ARGS = ARGS
+    known = {case.__name__: case for case in CASES + transaction_cases.CASES + tls_cases.CASES}
     names = ARGS.cases or list(known)
     failed = 0
     for name in names:
