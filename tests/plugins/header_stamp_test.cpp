@@ -75,6 +75,7 @@ TEST_CASE("header-stamp: refuses configurations that would produce a broken or e
   for (const char* config : {
            R"({"name":"X-A","value":"1\r\nX-Injected: 2"})",
            R"({"name":"X-A","value":"bare\nLF"})",
+           R"({"name":"X-A","value":"caf\u00e9"})",
            R"({"name":"X A","value":"1"})",
            R"({"name":"X:A","value":"1"})",
            R"({"name":"","value":"1"})",

@@ -37,12 +37,17 @@ void check_name(const std::string& name) {
 }
 
 // Unstructured text on one line: no CR, LF or other control characters
-// (a configured value must not be able to start a second header field).
+// (a configured value must not be able to start a second header field), and
+// US-ASCII only (RFC 5322 §2.2; the host refuses anything else, so such a
+// value would fail every transaction instead of the configuration).
 void check_value(const std::string& value) {
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
     if ((u < 32 && c != '\t') || u == 127) {
       throw std::invalid_argument("header value contains a control character or line break");
+    }
+    if (u > 127) {
+      throw std::invalid_argument("header value is not US-ASCII (use an RFC 2047 encoded-word)");
     }
   }
 }
