@@ -232,7 +232,16 @@ struct Server::Impl {
       auto [ec] = co_await acceptor.async_accept(socket, asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted) co_return;
       if (ec) {
+        // stop() may close the acceptor between two accepts: the next one
+        // then fails at once (EBADF) rather than being aborted.
+        {
+          const std::lock_guard lock(mutex);
+          if (stopping) co_return;
+        }
         log(LogLevel::warning, "accept-failed", {{"cause", ec.message()}});
+        // A lasting error (EMFILE, say) must not turn this loop into a spin.
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
       if (live.load() >= max_connections) {
