@@ -1,6 +1,7 @@
 #include "opes/callout/adapted_flow.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include "ocp/smtp/dum_parameters.hpp"
 #include "ocp/smtp/duy_parameters.hpp"
@@ -40,8 +41,11 @@ ocp::Expected<void, std::string> checked(ocp::engine::CommandResult<> sent) {
 /// DUMs of at most kMaxAdaptedChunk octets; the first carries `first`'s
 /// parameters, the others the AM-Part alone (smtp §3.3.1: on every DUM).
 ocp::Expected<void, std::string> send_octets(ocp::engine::Connection& engine, ocp::Xid xid,
-                                             const std::string& octets, const ocp::smtp::DumParameters& first,
+                                             std::string content, const ocp::smtp::DumParameters& first,
                                              std::optional<std::uint32_t> as_is) {
+  // Every DUM's payload is a slice of one shared buffer: no copy per chunk.
+  const auto owner = std::make_shared<const std::string>(std::move(content));
+  const std::string_view octets = *owner;
   std::size_t start = 0;
   do {
     const std::size_t length = std::min(kMaxAdaptedChunk, octets.size() - start);
@@ -54,7 +58,7 @@ ocp::Expected<void, std::string> send_octets(ocp::engine::Connection& engine, oc
       options.extensions = dum_extensions(rest);
     }
     if (as_is) options.as_is = *as_is + static_cast<std::uint32_t>(start);
-    auto sent = checked(engine.send_data(xid, ocp::SharedBytes::copy_of(std::string_view(octets).substr(start, length)),
+    auto sent = checked(engine.send_data(xid, ocp::SharedBytes(owner, octets.substr(start, length)),
                                          std::move(options)));
     if (!sent) return sent;
     start += length;
@@ -65,7 +69,7 @@ ocp::Expected<void, std::string> send_octets(ocp::engine::Connection& engine, oc
 }  // namespace
 
 ocp::Expected<void, std::string> send_answer(ocp::engine::Connection& engine, ocp::Xid xid,
-                                             const PartAnswer& answer,
+                                             PartAnswer answer,
                                              const ocp::smtp::AllowRecord& allows) {
   const bool reuse = answer.kind == PartAnswer::Kind::unchanged && answer.original_size > 0 &&
                      engine.can_use_yours(xid, answer.original_offset, answer.original_size);
@@ -99,9 +103,9 @@ ocp::Expected<void, std::string> send_answer(ocp::engine::Connection& engine, oc
       return checked(engine.send_data(xid, ocp::SharedBytes::copy_of(""), std::move(options)));
     }
     case PartAnswer::Kind::replaced:
-      return send_octets(engine, xid, answer.content, parameters, std::nullopt);
+      return send_octets(engine, xid, std::move(answer.content), parameters, std::nullopt);
     case PartAnswer::Kind::unchanged:
-      return send_octets(engine, xid, answer.content, parameters, answer.original_offset);
+      return send_octets(engine, xid, std::move(answer.content), parameters, answer.original_offset);
   }
   return {};
 }

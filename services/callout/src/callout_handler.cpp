@@ -272,8 +272,9 @@ void CalloutHandler::send_answers(ocp::Xid xid, Transaction& transaction) {
           {{"peer", peer_}, {"xid", xid_text(xid)}, {"service", answer->service},
            {"part", std::string(answer->name.token())}, {"reply", answer->reply}});
     }
-    if (auto sent = send_answer(engine(), xid, *answer, transaction.allows); !sent) {
-      return fail_transaction(xid, answer->service, "cannot send the answer: " + sent.error());
+    const std::string service = answer->service;
+    if (auto sent = send_answer(engine(), xid, std::move(*answer), transaction.allows); !sent) {
+      return fail_transaction(xid, service, "cannot send the answer: " + sent.error());
     }
   }
 }

@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxAdaptedChunk = 64u << 10;
 /// not accept for the part are left out (the plugin host already refuses
 /// them, so this only guards). The error names what the engine refused.
 ocp::Expected<void, std::string> send_answer(ocp::engine::Connection& engine, ocp::Xid xid,
-                                             const PartAnswer& answer,
+                                             PartAnswer answer,
                                              const ocp::smtp::AllowRecord& allows);
 
 }  // namespace opes::callout
