@@ -12,6 +12,10 @@ packages=(
   libboost1.81-dev libssl-dev nlohmann-json3-dev doctest-dev
   # fuzzing (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
+  # the proxy's tests and benchmark talk to real peers: Postfix's smtp-sink
+  # and smtp-source (postfix, preseeded below so that no MTA is configured or
+  # started) and swaks as an SMTP client
+  postfix swaks
 )
 
 missing=()
@@ -31,5 +35,11 @@ if [[ $(id -u) -ne 0 ]]; then
   sudo_cmd=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  # Only the tools are wanted: "No configuration" installs Postfix without a
+  # main.cf, so no mail system starts on this machine.
+  echo "postfix postfix/main_mailer_type select No configuration" |
+    "${sudo_cmd[@]}" debconf-set-selections
+fi
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
