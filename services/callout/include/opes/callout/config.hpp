@@ -15,6 +15,7 @@
 
 #include "ocp/expected.hpp"
 #include "opes/callout/json_reader.hpp"
+#include "opes/support/log.hpp"
 
 namespace opes::callout {
 
@@ -70,7 +71,7 @@ struct Timeouts {
   std::chrono::seconds transaction{120};
 };
 
-enum class LogLevel { error, warning, info, debug };
+using LogLevel = support::LogLevel;
 
 struct CalloutConfig {
   unsigned threads = 2;

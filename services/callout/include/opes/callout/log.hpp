@@ -1,21 +1,14 @@
 #pragma once
-// Structured log lines, quiet by default: `level=warning event=... key=value`
-// on stderr, one line per call, safe from any thread. Values with spaces or
-// quotes are quoted so lines stay machine-readable.
+// The callout server logs with the daemons' shared structured logger.
 
-#include <initializer_list>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include "opes/callout/config.hpp"
+#include "opes/support/log.hpp"
 
 namespace opes::callout {
 
-using LogField = std::pair<std::string_view, std::string>;
-
-void set_log_level(LogLevel level);
-bool log_enabled(LogLevel level);
-void log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+using support::log;
+using support::log_enabled;
+using support::LogField;
+using support::LogLevel;
+using support::set_log_level;
 
 }  // namespace opes::callout

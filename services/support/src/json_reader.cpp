@@ -1,6 +1,6 @@
-#include "opes/callout/json_reader.hpp"
+#include "opes/support/json_reader.hpp"
 
-namespace opes::callout {
+namespace opes::support {
 
 std::string ConfigError::describe() const {
   return path.empty() ? reason : path + ": " + reason;
@@ -91,4 +91,4 @@ void JsonReader::reject_unknown_keys() {
   }
 }
 
-}  // namespace opes::callout
+}  // namespace opes::support

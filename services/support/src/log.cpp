@@ -1,10 +1,10 @@
-#include "opes/callout/log.hpp"
+#include "opes/support/log.hpp"
 
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 
-namespace opes::callout {
+namespace opes::support {
 
 namespace {
 
@@ -66,4 +66,4 @@ void log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-}  // namespace opes::callout
+}  // namespace opes::support
