@@ -1,0 +1,165 @@
+#pragma once
+// The SMTP server's protocol state machine (RFC 5321), free of I/O: bytes in,
+// events and reply bytes out. One command at a time: the next pipelined
+// command (RFC 2920) is not read before the current one got its reply.
+//
+// Driving loop of a session (socket and TLS are the caller's):
+//
+//   opes::smtp::ServerCore core(limits, {.domain = "mx.example.org"});
+//   core.greet(opes::smtp::greeting("mx.example.org"));
+//   for (;;) {
+//     if (core.should_flush()) write_all(core.pending_output()), core.consume_output(size);
+//     if (core.closed()) break;
+//     if (core.wants_input()) {
+//       auto bytes = read_some();
+//       bytes.empty() ? core.receive_eof() : core.receive(bytes);
+//     }
+//     while (auto event = core.next_event()) {
+//       // CommandReceived / ContinuationLine / DataEnd: decide (maybe after an
+//       // OCP round trip), then core.reply(reply). DataChunk: pass on.
+//       // TransactionReset: end the OCP transaction. TlsRequested: flush,
+//       // handshake, core.tls_started(). CloseRequested: flush, close.
+//       // ClientClosed: close.
+//     }
+//   }
+//
+// What the core answers by itself (every reply with an RFC 3463 enhanced
+// status code unless ServerOptions::enhanced_status_codes is off):
+//   NOOP 250 2.0.0, HELP 214 2.0.0, RSET 250 2.0.0 (+ TransactionReset),
+//   QUIT 221 2.0.0 (+ CloseRequested{quit}; nothing is read afterwards),
+//   an empty line, a control octet or a bare LF in a command line 500 5.5.2,
+//   a command line over max_command_line 500 5.5.0 (the rest of the line is
+//   skipped, the session goes on), missing or extra arguments 501 5.5.4,
+//   MAIL before HELO/EHLO, nested MAIL, RCPT before MAIL, DATA before RCPT
+//   503 5.5.1 (DATA after only refused RCPTs 554 5.5.1), the MAIL/RCPT
+//   argument errors of path_argument.hpp, SIZE over the limit 552 5.3.4,
+//   recipients over the limit 452 4.5.3, BDAT 502 5.5.1 (CHUNKING is not
+//   offered), a second STARTTLS 503 5.5.1.
+// Replies 500-504 and 555, the core's and the application's, count as bad
+// commands; the one that reaches max_bad_commands is followed by 421 4.7.0
+// and CloseRequested{too_many_errors}. A 421 from the application closes too.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ocp/expected.hpp"
+#include "ocp/smtp/reply.hpp"
+#include "opes/smtp/data_reader.hpp"
+#include "opes/smtp/server_events.hpp"
+
+namespace opes::smtp {
+
+struct ServerLimits {
+  /// RFC 5321 §4.5.3.1.4 says 512 octets with CRLF; extensions add
+  /// parameters (§4.5.3.1.4 allows more per extension), so 2048.
+  std::size_t max_command_line = 2048;
+  /// RFC 5321 §4.5.3.1.6, CRLF included; 0 = unlimited.
+  std::size_t max_data_line = 1000;
+  /// The SIZE we advertise (RFC 1870); 0 = unlimited.
+  std::uint64_t max_message_size = 0;
+  /// RFC 5321 §4.5.3.1.8: at least 100 must be accepted.
+  std::size_t max_recipients = 1000;
+  std::size_t max_bad_commands = 20;
+  /// The size of DataChunk events.
+  std::size_t data_chunk_size = 64 * 1024;
+  /// wants_input() turns false once this much input waits behind a
+  /// command that awaits its reply (RFC 2920 pipelining).
+  std::size_t max_buffered_input = 64 * 1024;
+};
+
+struct ServerOptions {
+  std::string domain = "localhost";   // in the 421 the core sends
+  bool enhanced_status_codes = true;  // RFC 2034: advertise ENHANCEDSTATUSCODES with it
+};
+
+/// A misuse of the core by the application, e.g. a reply when none is due.
+struct ServerError {
+  std::string reason;
+};
+
+class ServerCore {
+ public:
+  explicit ServerCore(ServerLimits limits = {}, ServerOptions options = {});
+
+  /// Queues the connection greeting (RFC 5321 §3.1), e.g. greeting(domain).
+  void greet(const ocp::smtp::Reply& reply);
+
+  /// Received bytes. Ignored once closed and between a 220 to STARTTLS and
+  /// tls_started() (they would be plaintext injected before the handshake).
+  void receive(std::string_view bytes);
+  void receive_eof();
+
+  std::optional<ServerEvent> next_event();
+
+  /// Answers the command, continuation line or DataEnd that awaits a reply;
+  /// the core learns the session's state from it (2xx to EHLO/HELO greets,
+  /// 2xx to MAIL opens the transaction, 2xx to RCPT counts a recipient, 354
+  /// to DATA starts the message, 220 to STARTTLS asks for TLS, 334 makes the
+  /// next line a ContinuationLine, any reply after DataEnd ends the transaction).
+  ocp::Expected<void, ServerError> reply(const ocp::smtp::Reply& reply);
+
+  /// RFC 3207 §4.2: TLS is up; the session starts over, not greeted, and
+  /// knows nothing the client said before.
+  ocp::Expected<void, ServerError> tls_started();
+
+  std::string_view pending_output() const noexcept { return output_; }
+  void consume_output(std::size_t octets);
+  /// RFC 2920 §3.2: replies may wait while further pipelined commands are
+  /// buffered; true when none is (or a reply must not wait: the greeting,
+  /// 354, the reply after the final dot, 220 to STARTTLS, 221, 421).
+  bool should_flush() const noexcept;
+  bool wants_input() const noexcept;
+  /// After QUIT, 421 or EOF: nothing more is read; flush, then close.
+  bool closed() const noexcept { return mode_ == Mode::closed; }
+  bool in_transaction() const noexcept { return transaction_open_; }
+  bool tls_active() const noexcept { return tls_active_; }
+
+ private:
+  enum class Mode { command, continuation, data, tls_handshake, closed };
+  enum class Awaiting { nothing, command, continuation, data_end };
+
+  bool read_line();  // false: more input needed
+  bool read_data();
+  void handle_command(std::string_view line);
+  void ask(Command command, std::optional<PathArgument> path = {});
+  void answer(std::uint16_t code, std::string_view enhanced_status, std::string_view text);
+  void send(const ocp::smtp::Reply& reply, bool flush_now);
+  void count_if_bad(std::uint16_t code);
+  void reset_transaction() noexcept;
+  void discard_input() noexcept;
+  std::string_view input() const noexcept;
+  bool holds_complete_line() const noexcept;
+
+  ServerLimits limits_;
+  ServerOptions options_;
+  Mode mode_ = Mode::command;
+  Awaiting awaiting_ = Awaiting::nothing;
+  Verb awaiting_verb_ = Verb::unknown;
+  std::optional<PathArgument> awaiting_path_;
+
+  std::string input_;
+  std::size_t input_start_ = 0;  // octets of input_ already read
+  bool skipping_long_line_ = false;
+  bool eof_ = false;
+
+  std::string output_;
+  bool flush_now_ = false;
+  std::deque<ServerEvent> events_;
+
+  bool greeted_ = false;
+  bool tls_active_ = false;
+  bool transaction_open_ = false;
+  bool transaction_smtputf8_ = false;
+  bool recipient_tried_ = false;
+  std::size_t recipients_ = 0;
+  std::size_t bad_commands_ = 0;
+
+  DataReader data_;
+  std::string chunk_;
+};
+
+}  // namespace opes::smtp

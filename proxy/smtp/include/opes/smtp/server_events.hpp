@@ -1,0 +1,71 @@
+#pragma once
+// What ServerCore::next_event() hands the application. Three events await a
+// reply (ServerCore::reply): CommandReceived, ContinuationLine and DataEnd.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "ocp/smtp/reply.hpp"
+#include "opes/smtp/command.hpp"
+#include "opes/smtp/path_argument.hpp"
+
+namespace opes::smtp {
+
+/// A command that needs the application's decision: HELO, EHLO, MAIL, RCPT,
+/// DATA, VRFY, EXPN, STARTTLS, AUTH, ATRN, HOST and unknown verbs (answer
+/// those 500 5.5.1). Sequence and syntax have been checked; for MAIL and RCPT
+/// `path` holds the parsed argument.
+struct CommandReceived {
+  Command command;
+  std::optional<PathArgument> path;
+};
+
+/// RFC 4954 §4: the line a client sends after a 334 reply (an AUTH
+/// exchange), delivered raw; reply 334 again to continue the exchange.
+struct ContinuationLine {
+  std::string line;
+};
+
+/// Message content after 354: dot-unstuffed, CRLF line ends kept, the final
+/// "." line left out (the RAWDATA am-part, draft-ietf-opes-smtp-00 §3.1).
+/// Chunks hold data_chunk_size octets (one more at most) but the last.
+struct DataChunk {
+  std::string bytes;
+};
+
+/// The final CRLF . CRLF arrived. With `refusal` the message broke a limit
+/// (no chunks followed the violation): send that reply. Otherwise reply
+/// with the transaction's outcome; either way the transaction ends.
+struct DataEnd {
+  std::optional<ocp::smtp::Reply> refusal;
+  std::uint64_t size = 0;  // unstuffed octets read, up to a violation
+};
+
+/// RSET arrived (the core answered 250): end any OCP transaction.
+struct TransactionReset {};
+
+/// The application answered STARTTLS with 220: start the TLS handshake on
+/// the connection, then call tls_started(). Input buffered after the
+/// STARTTLS line has been discarded (RFC 3207 §4.2, CVE-2011-0411).
+struct TlsRequested {};
+
+enum class CloseReason {
+  quit,             // QUIT answered 221 by the core
+  too_many_errors,  // max_bad_commands reached, answered 421 by the core
+};
+
+/// Flush the output, then close the connection.
+struct CloseRequested {
+  CloseReason reason;
+};
+
+/// The client closed its side (receive_eof) outside of a QUIT; a partial
+/// command or message is dropped.
+struct ClientClosed {};
+
+using ServerEvent = std::variant<CommandReceived, ContinuationLine, DataChunk, DataEnd,
+                                 TransactionReset, TlsRequested, CloseRequested, ClientClosed>;
+
+}  // namespace opes::smtp

@@ -1,0 +1,54 @@
+#include "opes/smtp/command.hpp"
+
+#include <array>
+#include <utility>
+
+#include "ascii.hpp"
+
+namespace opes::smtp {
+
+namespace {
+
+constexpr std::array<std::pair<Verb, std::string_view>, 16> kVerbs{{
+    {Verb::helo, "HELO"},
+    {Verb::ehlo, "EHLO"},
+    {Verb::mail, "MAIL"},
+    {Verb::rcpt, "RCPT"},
+    {Verb::data, "DATA"},
+    {Verb::rset, "RSET"},
+    {Verb::noop, "NOOP"},
+    {Verb::quit, "QUIT"},
+    {Verb::vrfy, "VRFY"},
+    {Verb::expn, "EXPN"},
+    {Verb::help, "HELP"},
+    {Verb::starttls, "STARTTLS"},
+    {Verb::auth, "AUTH"},
+    {Verb::atrn, "ATRN"},
+    {Verb::host, "HOST"},
+    {Verb::bdat, "BDAT"},
+}};
+
+}  // namespace
+
+Command parse_command(std::string_view line) {
+  Command command;
+  const std::size_t space = line.find(' ');
+  command.verb_text = std::string(line.substr(0, space));
+  if (space != std::string_view::npos) command.argument = std::string(line.substr(space + 1));
+  for (const auto& [verb, name] : kVerbs) {
+    if (detail::iequals(command.verb_text, name)) {
+      command.verb = verb;
+      break;
+    }
+  }
+  return command;
+}
+
+std::string_view verb_name(Verb verb) noexcept {
+  for (const auto& [known, name] : kVerbs) {
+    if (known == verb) return name;
+  }
+  return {};
+}
+
+}  // namespace opes::smtp
