@@ -1,0 +1,154 @@
+#pragma once
+// The configuration of opes-proxy: one JSON document, read strictly (every
+// key known, every error naming its path). docs/operator-guide.md describes
+// each key; config/opes-proxy.json is the built-in default.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocp/expected.hpp"
+#include "opes/support/json_reader.hpp"
+#include "opes/support/log.hpp"
+
+namespace opes::proxy {
+
+using support::ConfigError;
+using support::LogLevel;
+using Seconds = std::chrono::seconds;
+
+/// A certificate and key we present (STARTTLS to clients; a client
+/// certificate towards a callout server).
+struct TlsIdentity {
+  std::string certificate_file;
+  std::string private_key_file;
+};
+
+/// How we check a server we connect to (upstream MTA, callout server).
+struct TlsPeerCheck {
+  std::optional<std::string> ca_file;  // absent: the system's trust store
+  bool verify = true;                   // secure by default: the name and chain are checked
+  std::string server_name;              // empty: the configured address
+};
+
+struct Listener {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: a free port, printed at start
+  std::string service_group;  // empty: the first service group
+};
+
+/// Who may send to which recipients (no open relay): a recipient is
+/// accepted when the client's address is in `clients` or the recipient's
+/// domain is in `domains` (compared case-insensitively).
+struct RelayPolicy {
+  struct Network {
+    std::string text;                 // as configured, for logs: "127.0.0.0/8"
+    std::vector<std::uint8_t> prefix; // 4 or 16 octets
+    unsigned bits = 0;
+  };
+  std::vector<Network> clients;
+  std::vector<std::string> domains;
+};
+
+enum class UpstreamTls { off, opportunistic, required };
+
+struct Upstream {
+  std::string address;
+  std::uint16_t port = 25;
+  UpstreamTls starttls = UpstreamTls::opportunistic;
+  TlsPeerCheck check;
+  Seconds connect_timeout{30};
+  Seconds reply_timeout{300};  // RFC 5321 §4.5.3.2 gives 5 to 10 minutes per command
+};
+
+struct CalloutServer {
+  std::string address;
+  std::uint16_t port = 11344;
+  /// TLS to the callout server when set.
+  std::optional<TlsPeerCheck> tls;
+  std::optional<TlsIdentity> client_identity;
+};
+
+struct ServiceSettings {
+  std::string uri;   // the OCP service id sent in SGC, and its tracing agent id
+  std::string name;  // for logs and opesbypass; defaults to the URI
+  /// Secure by default: a service may be skipped on a sender's opesbypass
+  /// request only when the operator says so.
+  bool bypassable = false;
+};
+
+enum class FailurePolicy { tempfail, pass };
+
+struct ServiceGroup {
+  std::string name;
+  std::vector<ServiceSettings> services;
+  /// What happens to a message when no callout server answers in time.
+  FailurePolicy on_failure = FailurePolicy::tempfail;
+};
+
+struct CalloutSettings {
+  std::vector<CalloutServer> servers;
+  unsigned connections_per_server = 2;
+  Seconds connect_timeout{5};
+  Seconds answer_timeout{30};    // a command part's answer
+  Seconds content_timeout{120};  // the content's answers, after the message ended
+  Seconds probe_interval{10};
+  std::vector<ServiceGroup> service_groups;
+};
+
+struct Limits {
+  std::uint64_t max_message_size = 50u << 20;  // SIZE; 0: none
+  std::size_t max_recipients = 1000;
+  std::size_t max_line_length = 1000;  // RFC 5321 §4.5.3.1.6, CRLF included
+  std::size_t max_sessions = 1000;
+  std::size_t memory_buffer = 1u << 20;       // held content beyond this spills to disk
+  std::size_t max_header_section = 1u << 20;  // the header section of one message
+};
+
+struct Timeouts {
+  Seconds command{300};  // waiting for the client's next command (RFC 5321 §4.5.3.2.7)
+  Seconds data{600};     // waiting for more message content
+  Seconds session{3600};
+};
+
+struct Tracing {
+  std::string agent_id;  // the OPES-System trace entry; default http://<hostname>/opes
+  bool opes_via = false;
+};
+
+struct ProxyConfig {
+  std::string hostname = "localhost";  // greeting, EHLO, Received
+  unsigned threads = 1;
+  LogLevel log_level = LogLevel::warning;
+  std::vector<Listener> listeners;
+  std::optional<TlsIdentity> tls;  // STARTTLS is offered when set
+  Limits limits;
+  Timeouts timeouts;
+  RelayPolicy relay;
+  /// Exactly one of upstream and spool: where accepted mail goes.
+  std::optional<Upstream> upstream;
+  std::optional<std::filesystem::path> spool;
+  std::filesystem::path quarantine;  // Advice: Quarantine
+  std::filesystem::path work_directory;  // spilled content
+  CalloutSettings callout;
+  Tracing tracing;
+  bool allow_bypass = true;  // honour opesbypass for bypassable services
+
+  const ServiceGroup* find_group(std::string_view name) const;
+};
+
+using ConfigResult = ocp::Expected<ProxyConfig, std::vector<ConfigError>>;
+
+/// Parses and checks a configuration document. Relative paths are taken
+/// relative to `base` (the configuration file's directory).
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& base = {});
+ConfigResult load_config(const std::filesystem::path& file);
+
+/// Whether `address` (textual IPv4 or IPv6) falls in one of the networks.
+bool in_networks(const std::vector<RelayPolicy::Network>& networks, std::string_view address);
+
+}  // namespace opes::proxy

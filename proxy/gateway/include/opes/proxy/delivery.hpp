@@ -1,0 +1,53 @@
+#pragma once
+// Where an accepted message goes: the upstream MTA over SMTP, or the local
+// spool. The SMTP session drives one Delivery per client session through the
+// steps of each mail transaction and relays its replies; a 2xx from
+// end_data() means the message is upstream or durably stored (never before).
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ocp/smtp/reply.hpp"
+#include "opes/proxy/config.hpp"
+#include "opes/proxy/tls.hpp"
+#include "opes/smtp/path_argument.hpp"
+
+namespace opes::proxy {
+
+namespace asio = boost::asio;
+using ocp::smtp::Reply;
+
+class Delivery {
+ public:
+  virtual ~Delivery() = default;
+
+  /// Each answers with the reply for the client: the upstream's own, or one
+  /// of ours when the upstream cannot be reached (4yz).
+  virtual asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) = 0;
+  virtual asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) = 0;
+  /// nullopt when content may follow; else the refusal.
+  virtual asio::awaitable<std::optional<Reply>> begin_data() = 0;
+  /// Message content: dot-unstuffed, CRLF, in any split.
+  virtual asio::awaitable<void> write_data(std::string_view content) = 0;
+  /// Ends the content; the reply says whether the message was taken.
+  virtual asio::awaitable<Reply> end_data() = 0;
+  /// Ends the transaction without a message (RSET upstream).
+  virtual asio::awaitable<void> reset() = 0;
+  /// Abandons a message in the middle of its content: it must not be
+  /// delivered (the upstream connection is dropped before the final dot).
+  virtual void abort() = 0;
+  /// The client session is over.
+  virtual asio::awaitable<void> quit() = 0;
+  /// For logs: "upstream 127.0.0.1:25" or "spool /var/spool/opes-proxy".
+  virtual std::string describe() const = 0;
+};
+
+std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
+                                                 std::string helo_name);
+std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory);
+
+}  // namespace opes::proxy

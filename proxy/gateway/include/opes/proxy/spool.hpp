@@ -1,0 +1,54 @@
+#pragma once
+// Durable storage of one message in a directory: the spool (when no upstream
+// MTA is configured) and the quarantine (Advice: Quarantine). A message is
+// written to `tmp/` under a unique name, fsync'd, renamed into `new/` and the
+// directory fsync'd, so a file in `new/` is always complete (the maildir
+// discipline): only after commit() may the client get its 250.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocp/expected.hpp"
+
+namespace opes::proxy {
+
+struct Envelope {
+  std::string sender;                   // reverse-path without brackets; "" for <>
+  std::vector<std::string> recipients;  // forward-paths without brackets
+};
+
+class SpoolMessage {
+ public:
+  /// Creates `directory/tmp` and `directory/new` when missing and opens a new
+  /// file; RFC 5321 §4.4: a final delivery records the reverse-path as
+  /// Return-Path, and the recipients go in Envelope-To.
+  static ocp::Expected<SpoolMessage, std::string> create(const std::filesystem::path& directory,
+                                                          const Envelope& envelope);
+
+  SpoolMessage(SpoolMessage&& other) noexcept;
+  SpoolMessage& operator=(SpoolMessage&& other) noexcept;
+  SpoolMessage(const SpoolMessage&) = delete;
+  SpoolMessage& operator=(const SpoolMessage&) = delete;
+  /// Abandons an uncommitted message: its temporary file is removed.
+  ~SpoolMessage();
+
+  ocp::Expected<void, std::string> write(std::string_view bytes);
+  /// Makes the message durable; returns its final path.
+  ocp::Expected<std::filesystem::path, std::string> commit();
+  void abort();
+
+  std::uint64_t size() const { return size_; }
+
+ private:
+  SpoolMessage(int fd, std::filesystem::path directory, std::string name);
+
+  int fd_ = -1;
+  std::filesystem::path directory_;
+  std::string name_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace opes::proxy

@@ -1,0 +1,330 @@
+#include "opes/proxy/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace opes::proxy {
+
+namespace {
+
+using json = nlohmann::json;
+using support::JsonReader;
+
+std::string indexed(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+template <class ReadOne>
+void for_each_object(JsonReader& reader, std::string_view key, bool required, ReadOne read_one) {
+  const json* array = reader.value(key, json::value_t::array, required);
+  if (!array) return;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    JsonReader item = reader.nested((*array)[i], indexed(reader.path_of(key), i));
+    if (!item.is_object()) continue;
+    read_one(item, i);
+    item.reject_unknown_keys();
+  }
+}
+
+std::vector<std::string> read_strings(JsonReader& reader, std::string_view key) {
+  std::vector<std::string> items;
+  const json* array = reader.value(key, json::value_t::array, false);
+  if (!array) return items;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    if (!(*array)[i].is_string()) {
+      reader.fail(indexed(reader.path_of(key), i), "must be a string");
+      continue;
+    }
+    items.push_back((*array)[i].get<std::string>());
+  }
+  return items;
+}
+
+/// Calls `read` with a reader of the object under `key` when present.
+template <class Read>
+bool with_object(JsonReader& reader, std::string_view key, Read read) {
+  const json* object = reader.value(key, json::value_t::object, false);
+  if (!object) return false;
+  JsonReader nested = reader.nested(*object, reader.path_of(key));
+  read(nested);
+  nested.reject_unknown_keys();
+  return true;
+}
+
+std::uint16_t read_port(JsonReader& reader, std::int64_t fallback, bool required) {
+  return static_cast<std::uint16_t>(reader.integer("port", 0, 65535, required).value_or(fallback));
+}
+
+Seconds read_seconds(JsonReader& reader, std::string_view key, Seconds fallback) {
+  return Seconds(reader.integer(key, 1, 86400, false).value_or(fallback.count()));
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() || base.empty() ? p : base / p;
+}
+
+std::string resolve_file(const std::filesystem::path& base, std::optional<std::string> path) {
+  return path ? resolve(base, *path).string() : std::string();
+}
+
+TlsIdentity read_identity(JsonReader& reader, const std::filesystem::path& base) {
+  TlsIdentity identity;
+  identity.certificate_file = resolve_file(base, reader.string("certificate", true));
+  identity.private_key_file = resolve_file(base, reader.string("private_key", true));
+  return identity;
+}
+
+TlsPeerCheck read_peer_check(JsonReader& reader, const std::filesystem::path& base) {
+  TlsPeerCheck check;
+  if (auto ca = reader.string("ca_file", false)) check.ca_file = resolve(base, *ca).string();
+  check.verify = reader.boolean("verify").value_or(true);
+  check.server_name = reader.string("server_name", false).value_or("");
+  return check;
+}
+
+std::optional<RelayPolicy::Network> parse_network(const std::string& text) {
+  const auto slash = text.find('/');
+  const std::string address = text.substr(0, slash);
+  RelayPolicy::Network network{text, {}, 0};
+  unsigned char octets[16];
+  if (inet_pton(AF_INET, address.c_str(), octets) == 1) {
+    network.prefix.assign(octets, octets + 4);
+  } else if (inet_pton(AF_INET6, address.c_str(), octets) == 1) {
+    network.prefix.assign(octets, octets + 16);
+  } else {
+    return std::nullopt;
+  }
+  const unsigned max_bits = static_cast<unsigned>(network.prefix.size() * 8);
+  network.bits = max_bits;
+  if (slash != std::string::npos) {
+    const std::string bits = text.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3 ||
+        !std::all_of(bits.begin(), bits.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return std::nullopt;
+    network.bits = static_cast<unsigned>(std::stoul(bits));
+    if (network.bits > max_bits) return std::nullopt;
+  }
+  return network;
+}
+
+void read_relay(JsonReader& reader, RelayPolicy& relay) {
+  const auto clients = read_strings(reader, "clients");
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    if (auto network = parse_network(clients[i])) {
+      relay.clients.push_back(std::move(*network));
+    } else {
+      reader.fail(indexed(reader.path_of("clients"), i),
+                  "must be an IPv4 or IPv6 address with an optional /prefix length");
+    }
+  }
+  for (std::string domain : read_strings(reader, "domains")) {
+    std::transform(domain.begin(), domain.end(), domain.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    relay.domains.push_back(std::move(domain));
+  }
+}
+
+void read_upstream(JsonReader& reader, Upstream& upstream, const std::filesystem::path& base) {
+  upstream.address = reader.string("address", true).value_or("");
+  upstream.port = read_port(reader, 25, false);
+  if (upstream.port == 0) reader.fail(reader.path_of("port"), "must be from 1 to 65535");
+  if (auto mode = reader.string("starttls", false)) {
+    if (*mode == "off") upstream.starttls = UpstreamTls::off;
+    else if (*mode == "opportunistic") upstream.starttls = UpstreamTls::opportunistic;
+    else if (*mode == "required") upstream.starttls = UpstreamTls::required;
+    else reader.fail(reader.path_of("starttls"), "must be one of off, opportunistic, required");
+  }
+  with_object(reader, "tls", [&](JsonReader& tls) { upstream.check = read_peer_check(tls, base); });
+  upstream.connect_timeout = read_seconds(reader, "connect_seconds", upstream.connect_timeout);
+  upstream.reply_timeout = read_seconds(reader, "reply_seconds", upstream.reply_timeout);
+}
+
+FailurePolicy read_failure_policy(JsonReader& reader) {
+  const auto text = reader.string("on_failure", false);
+  if (!text || *text == "tempfail") return FailurePolicy::tempfail;
+  if (*text == "pass") return FailurePolicy::pass;
+  reader.fail(reader.path_of("on_failure"), "must be tempfail or pass");
+  return FailurePolicy::tempfail;
+}
+
+void read_callout(JsonReader& reader, CalloutSettings& callout, const std::filesystem::path& base) {
+  for_each_object(reader, "servers", true, [&](JsonReader& item, std::size_t) {
+    CalloutServer server;
+    server.address = item.string("address", true).value_or("");
+    server.port = read_port(item, 11344, false);
+    if (server.port == 0) item.fail(item.path_of("port"), "must be from 1 to 65535");
+    with_object(item, "tls", [&](JsonReader& tls) {
+      server.tls = read_peer_check(tls, base);
+      if (tls.value("certificate", json::value_t::string, false))
+        server.client_identity = read_identity(tls, base);
+    });
+    callout.servers.push_back(std::move(server));
+  });
+  callout.connections_per_server = static_cast<unsigned>(
+      reader.integer("connections_per_server", 1, 64, false).value_or(callout.connections_per_server));
+  with_object(reader, "timeouts", [&](JsonReader& timeouts) {
+    callout.connect_timeout = read_seconds(timeouts, "connect_seconds", callout.connect_timeout);
+    callout.answer_timeout = read_seconds(timeouts, "answer_seconds", callout.answer_timeout);
+    callout.content_timeout = read_seconds(timeouts, "content_seconds", callout.content_timeout);
+    callout.probe_interval = read_seconds(timeouts, "probe_interval_seconds", callout.probe_interval);
+  });
+  for_each_object(reader, "service_groups", true, [&](JsonReader& item, std::size_t) {
+    ServiceGroup group;
+    group.name = item.string("name", true).value_or("");
+    for_each_object(item, "services", true, [&](JsonReader& service_reader, std::size_t) {
+      ServiceSettings service;
+      service.uri = service_reader.string("uri", true).value_or("");
+      service.name = service_reader.string("name", false).value_or(service.uri);
+      service.bypassable = service_reader.boolean("bypassable").value_or(false);
+      group.services.push_back(std::move(service));
+    });
+    group.on_failure = read_failure_policy(item);
+    callout.service_groups.push_back(std::move(group));
+  });
+}
+
+LogLevel read_log_level(JsonReader& reader) {
+  const auto text = reader.string("log_level", false);
+  if (!text || *text == "warning") return LogLevel::warning;
+  if (*text == "error") return LogLevel::error;
+  if (*text == "info") return LogLevel::info;
+  if (*text == "debug") return LogLevel::debug;
+  reader.fail(reader.path_of("log_level"), "must be one of error, warning, info, debug");
+  return LogLevel::warning;
+}
+
+void check(const ProxyConfig& config, JsonReader& reader) {
+  if (config.upstream.has_value() == config.spool.has_value())
+    reader.fail("", "exactly one of upstream and spool must be configured");
+  if (config.listeners.empty()) reader.fail("listeners", "needs at least one listener");
+  std::set<std::string, std::less<>> names;
+  for (std::size_t i = 0; i < config.callout.service_groups.size(); ++i) {
+    const ServiceGroup& group = config.callout.service_groups[i];
+    const std::string path = indexed("callout.service_groups", i);
+    if (!names.insert(group.name).second) reader.fail(path + ".name", "'" + group.name + "' is used twice");
+    if (group.services.empty()) reader.fail(path + ".services", "needs at least one service");
+  }
+  if (config.callout.service_groups.empty())
+    reader.fail("callout.service_groups", "needs at least one service group");
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const std::string& name = config.listeners[i].service_group;
+    if (!name.empty() && !config.find_group(name))
+      reader.fail(indexed("listeners", i) + ".service_group", "no service group is named '" + name + "'");
+  }
+  if (config.tracing.agent_id.find(':') == std::string::npos)
+    reader.fail("tracing.agent_id", "must be an absolute URI (RFC 3986), e.g. http://host/opes");
+}
+
+}  // namespace
+
+const ServiceGroup* ProxyConfig::find_group(std::string_view name) const {
+  if (name.empty()) return callout.service_groups.empty() ? nullptr : &callout.service_groups.front();
+  for (const ServiceGroup& group : callout.service_groups)
+    if (group.name == name) return &group;
+  return nullptr;
+}
+
+ConfigResult parse_config(std::string_view text, const std::filesystem::path& base) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& error) {
+    return ocp::unexpected(std::vector<ConfigError>{{"", std::string("not valid JSON: ") + error.what()}});
+  }
+  JsonReader reader(document, "");
+  if (!reader.is_object()) return ocp::unexpected(reader.errors());
+
+  ProxyConfig config;
+  config.hostname = reader.string("hostname", false).value_or(config.hostname);
+  config.threads = static_cast<unsigned>(reader.integer("threads", 1, 256, false).value_or(1));
+  config.log_level = read_log_level(reader);
+  for_each_object(reader, "listeners", true, [&](JsonReader& item, std::size_t) {
+    Listener listener;
+    listener.address = item.string("address", false).value_or(listener.address);
+    listener.port = read_port(item, 0, false);
+    listener.service_group = item.string("service_group", false).value_or("");
+    config.listeners.push_back(std::move(listener));
+  });
+  with_object(reader, "tls", [&](JsonReader& tls) { config.tls = read_identity(tls, base); });
+  with_object(reader, "limits", [&](JsonReader& limits) {
+    Limits& l = config.limits;
+    l.max_message_size = static_cast<std::uint64_t>(
+        limits.integer("max_message_size", 0, std::int64_t{1} << 40, false).value_or(static_cast<std::int64_t>(l.max_message_size)));
+    l.max_recipients = static_cast<std::size_t>(limits.integer("max_recipients", 1, 100000, false).value_or(static_cast<std::int64_t>(l.max_recipients)));
+    l.max_line_length = static_cast<std::size_t>(limits.integer("max_line_length", 0, 1 << 20, false).value_or(static_cast<std::int64_t>(l.max_line_length)));
+    l.max_sessions = static_cast<std::size_t>(limits.integer("max_sessions", 1, 1000000, false).value_or(static_cast<std::int64_t>(l.max_sessions)));
+    l.memory_buffer = static_cast<std::size_t>(limits.integer("memory_buffer", 4096, std::int64_t{1} << 32, false).value_or(static_cast<std::int64_t>(l.memory_buffer)));
+    l.max_header_section = static_cast<std::size_t>(limits.integer("max_header_section", 1024, 64 << 20, false).value_or(static_cast<std::int64_t>(l.max_header_section)));
+  });
+  with_object(reader, "timeouts", [&](JsonReader& timeouts) {
+    Timeouts& t = config.timeouts;
+    t.command = read_seconds(timeouts, "command_seconds", t.command);
+    t.data = read_seconds(timeouts, "data_seconds", t.data);
+    t.session = read_seconds(timeouts, "session_seconds", t.session);
+  });
+  const bool relay_given = with_object(reader, "relay", [&](JsonReader& relay) { read_relay(relay, config.relay); });
+  if (!relay_given) {
+    // Secure by default: only local clients relay.
+    config.relay.clients = {*parse_network("127.0.0.0/8"), *parse_network("::1/128")};
+  }
+  with_object(reader, "upstream", [&](JsonReader& upstream) {
+    config.upstream.emplace();
+    read_upstream(upstream, *config.upstream, base);
+  });
+  if (auto spool = reader.string("spool", false)) config.spool = resolve(base, *spool);
+  config.quarantine = resolve(base, reader.string("quarantine", false).value_or("quarantine"));
+  config.work_directory = resolve(base, reader.string("work_directory", false).value_or(
+                                            config.spool ? (*config.spool / "tmp").string() : "/tmp"));
+  with_object(reader, "callout", [&](JsonReader& callout) { read_callout(callout, config.callout, base); });
+  if (!reader.value("callout", json::value_t::object, false)) reader.fail("callout", "is required");
+  config.tracing.agent_id = "http://" + config.hostname + "/opes";
+  with_object(reader, "tracing", [&](JsonReader& tracing) {
+    config.tracing.agent_id = tracing.string("agent_id", false).value_or(config.tracing.agent_id);
+    config.tracing.opes_via = tracing.boolean("opes_via").value_or(false);
+  });
+  config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
+  reader.reject_unknown_keys();
+  check(config, reader);
+  if (!reader.errors().empty()) return ocp::unexpected(reader.errors());
+  return config;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return ocp::unexpected(std::vector<ConfigError>{{"", "cannot read " + file.string()}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.parent_path());
+}
+
+bool in_networks(const std::vector<RelayPolicy::Network>& networks, std::string_view address) {
+  std::string text(address);
+  // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d.
+  if (text.rfind("::ffff:", 0) == 0 && text.find('.') != std::string::npos) text = text.substr(7);
+  unsigned char octets[16];
+  std::size_t size = 0;
+  if (inet_pton(AF_INET, text.c_str(), octets) == 1) size = 4;
+  else if (inet_pton(AF_INET6, text.c_str(), octets) == 1) size = 16;
+  else return false;
+  for (const auto& network : networks) {
+    if (network.prefix.size() != size) continue;
+    unsigned bits = network.bits;
+    bool match = true;
+    for (std::size_t i = 0; i < size && bits > 0 && match; ++i) {
+      const unsigned take = std::min(bits, 8u);
+      const auto mask = static_cast<unsigned char>(0xFF << (8 - take));
+      match = (octets[i] & mask) == (network.prefix[i] & mask);
+      bits -= take;
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+}  // namespace opes::proxy

@@ -1,0 +1,139 @@
+#include "opes/proxy/mail_stream.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+
+namespace opes::proxy {
+
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using asio::use_awaitable;
+
+asio::awaitable<void> expire(Duration timeout) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+  co_await timer.async_wait(use_awaitable);
+}
+
+[[noreturn]] void throw_timeout() {
+  throw boost::system::system_error(asio::error::timed_out);
+}
+
+/// Runs `operation` unless `timeout` passes first (then it is cancelled).
+template <class T>
+asio::awaitable<T> within(asio::awaitable<T> operation, Duration timeout) {
+  auto result = co_await (std::move(operation) || expire(timeout));
+  if (result.index() == 1) throw_timeout();
+  co_return std::get<0>(std::move(result));
+}
+
+asio::awaitable<void> within(asio::awaitable<void> operation, Duration timeout) {
+  auto result = co_await (std::move(operation) || expire(timeout));
+  if (result.index() == 1) throw_timeout();
+}
+
+std::string describe(const tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  const std::string text = address.to_string();
+  return (address.is_v6() ? "[" + text + "]" : text) + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+MailStream::MailStream(tcp::socket socket) : plain_(std::make_unique<tcp::socket>(std::move(socket))) {
+  boost::system::error_code ec;
+  const auto endpoint = plain_->remote_endpoint(ec);
+  if (!ec) {
+    peer_address_ = endpoint.address().to_string();
+    peer_ = describe(endpoint);
+  } else {
+    peer_address_ = peer_ = "unknown";
+  }
+}
+
+MailStream::MailStream(MailStream&&) noexcept = default;
+MailStream& MailStream::operator=(MailStream&&) noexcept = default;
+MailStream::~MailStream() = default;
+
+tcp::socket& MailStream::socket() { return tls_ ? tls_->next_layer() : *plain_; }
+
+asio::awaitable<MailStream> MailStream::connect(std::string host, std::uint16_t port, Duration timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto resolve_and_connect = [&]() -> asio::awaitable<tcp::socket> {
+    auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), use_awaitable);
+    tcp::socket socket(executor);
+    co_await asio::async_connect(socket, endpoints, use_awaitable);
+    socket.set_option(tcp::no_delay(true));
+    co_return socket;
+  };
+  tcp::socket socket = co_await within(resolve_and_connect(), timeout);
+  co_return MailStream(std::move(socket));
+}
+
+asio::awaitable<std::size_t> MailStream::read_some(asio::mutable_buffer buffer, Duration timeout) {
+  auto read = [&]() -> asio::awaitable<std::size_t> {
+    boost::system::error_code ec;
+    std::size_t n = tls_ ? co_await tls_->async_read_some(buffer, asio::redirect_error(use_awaitable, ec))
+                         : co_await plain_->async_read_some(buffer, asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) co_return 0;
+    if (ec) throw boost::system::system_error(ec);
+    co_return n;
+  };
+  co_return co_await within(read(), timeout);
+}
+
+asio::awaitable<void> MailStream::write(std::string_view bytes, Duration timeout) {
+  auto write_all = [&]() -> asio::awaitable<void> {
+    if (tls_) {
+      co_await asio::async_write(*tls_, asio::buffer(bytes), use_awaitable);
+    } else {
+      co_await asio::async_write(*plain_, asio::buffer(bytes), use_awaitable);
+    }
+  };
+  co_await within(write_all(), timeout);
+}
+
+asio::awaitable<void> MailStream::accept_tls(asio::ssl::context& context, Duration timeout) {
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(*plain_), context);
+  plain_.reset();
+  co_await within(tls_->async_handshake(asio::ssl::stream_base::server, use_awaitable), timeout);
+}
+
+asio::awaitable<void> MailStream::connect_tls(asio::ssl::context& context, const std::string& server_name,
+                                              bool verify_name, Duration timeout) {
+  tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(*plain_), context);
+  plain_.reset();
+  // SNI, and the name the certificate must carry.
+  SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+  if (verify_name) tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+  co_await within(tls_->async_handshake(asio::ssl::stream_base::client, use_awaitable), timeout);
+}
+
+std::string MailStream::tls_description() const {
+  if (!tls_) return {};
+  SSL* ssl = const_cast<asio::ssl::stream<tcp::socket>&>(*tls_).native_handle();
+  return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+}
+
+std::string MailStream::local_address() const {
+  boost::system::error_code ec;
+  const auto endpoint = const_cast<MailStream*>(this)->socket().local_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+void MailStream::close() {
+  boost::system::error_code ignored;
+  socket().shutdown(tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
+}
+
+}  // namespace opes::proxy

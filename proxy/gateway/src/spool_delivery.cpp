@@ -1,0 +1,94 @@
+// Delivery into the local spool when no upstream MTA is configured: the
+// product works on its own, and a message gets its 250 only once its file is
+// complete and durable (spool.hpp).
+
+#include "opes/proxy/delivery.hpp"
+#include "opes/proxy/spool.hpp"
+#include "opes/support/log.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+using support::log;
+using support::LogLevel;
+
+class SpoolDelivery final : public Delivery {
+ public:
+  explicit SpoolDelivery(std::filesystem::path directory) : directory_(std::move(directory)) {}
+
+  asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
+    abort();
+    envelope_ = Envelope{reverse_path.path, {}};
+    co_return Reply{250, {"2.1.0 Ok"}};
+  }
+
+  asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
+    envelope_.recipients.push_back(forward_path.path);
+    co_return Reply{250, {"2.1.5 Ok"}};
+  }
+
+  asio::awaitable<std::optional<Reply>> begin_data() override {
+    auto created = SpoolMessage::create(directory_, envelope_);
+    if (!created) co_return storage_failure(created.error());
+    message_.emplace(std::move(*created));
+    failure_.reset();
+    co_return std::nullopt;
+  }
+
+  asio::awaitable<void> write_data(std::string_view content) override {
+    if (!message_ || failure_) co_return;
+    if (auto written = message_->write(content); !written) failure_ = written.error();
+    co_return;
+  }
+
+  asio::awaitable<Reply> end_data() override {
+    if (!message_) co_return storage_failure("no message was started");
+    if (failure_) {
+      abort();
+      co_return storage_failure(*failure_);
+    }
+    auto committed = message_->commit();
+    message_.reset();
+    if (!committed) co_return storage_failure(committed.error());
+    log(LogLevel::info, "spooled", {{"file", committed->string()}});
+    co_return Reply{250, {"2.0.0 Ok: queued as " + committed->filename().string()}};
+  }
+
+  asio::awaitable<void> reset() override {
+    abort();
+    envelope_ = {};
+    co_return;
+  }
+
+  void abort() override {
+    if (message_) message_->abort();
+    message_.reset();
+  }
+
+  asio::awaitable<void> quit() override {
+    abort();
+    co_return;
+  }
+
+  std::string describe() const override { return "spool " + directory_.string(); }
+
+ private:
+  Reply storage_failure(const std::string& reason) {
+    log(LogLevel::error, "spool-failed", {{"spool", directory_.string()}, {"reason", reason}});
+    return Reply{451, {"4.3.0 Local storage failed, try again later"}};
+  }
+
+  std::filesystem::path directory_;
+  Envelope envelope_;
+  std::optional<SpoolMessage> message_;
+  std::optional<std::string> failure_;
+};
+
+}  // namespace
+
+std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory) {
+  return std::make_unique<SpoolDelivery>(std::move(directory));
+}
+
+}  // namespace opes::proxy

@@ -1,0 +1,250 @@
+// Delivery to the upstream MTA over SMTP (RFC 5321 as a client): one
+// connection per client session, opened at the first MAIL, STARTTLS as
+// configured (RFC 3207), reused for the session's transactions.
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+#include <cctype>
+
+#include "opes/proxy/delivery.hpp"
+#include "opes/proxy/mail_stream.hpp"
+#include "opes/smtp/client_commands.hpp"
+#include "opes/smtp/dot_stuffer.hpp"
+#include "opes/smtp/mail_parameters.hpp"
+#include "opes/smtp/reply_reader.hpp"
+#include "opes/smtp/server_capabilities.hpp"
+#include "opes/support/log.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+using support::log;
+using support::LogLevel;
+
+Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
+
+/// Thrown inside the class when the upstream dialogue cannot go on; turned
+/// into a 4yz reply for the client at the public methods.
+struct UpstreamFailure {
+  std::string reason;
+};
+
+/// Which parameters the upstream must have announced to take them; the
+/// others we offer ourselves and never pass on (SIZE is an estimate and
+/// optional, RFC 1870 §6).
+bool upstream_takes(const smtp::ServerCapabilities& caps, const smtp::MailParameter& parameter) {
+  auto is = [&](std::string_view keyword) {
+    if (parameter.keyword.size() != keyword.size()) return false;
+    for (std::size_t i = 0; i < keyword.size(); ++i)
+      if (std::toupper(static_cast<unsigned char>(parameter.keyword[i])) != keyword[i]) return false;
+    return true;
+  };
+  if (is("SIZE")) return caps.size;
+  if (is("BODY")) return caps.eight_bit_mime;
+  if (is("SMTPUTF8")) return caps.smtputf8;
+  if (is("OPESTRACE") || is("OPESBYPASS")) return caps.opes;
+  return caps.has(parameter.keyword);
+}
+
+class UpstreamDelivery final : public Delivery {
+ public:
+  UpstreamDelivery(const Upstream& upstream, TlsContext tls, std::string helo_name)
+      : upstream_(upstream), tls_(std::move(tls)), helo_name_(std::move(helo_name)) {}
+
+  asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
+    try {
+      if (!stream_) co_await connect();
+      smtp::PathArgument forwarded{reverse_path.path, {}};
+      for (const auto& parameter : reverse_path.parameters) {
+        if (upstream_takes(capabilities_, parameter)) {
+          forwarded.parameters.push_back(parameter);
+        } else if (smtp::requests_smtputf8(smtp::PathArgument{"", {parameter}})) {
+          // RFC 6531 §3.2: the message needs SMTPUTF8 all the way.
+          co_return make_reply(553, "5.6.7 The next hop does not support SMTPUTF8");
+        }
+      }
+      co_return co_await command(smtp::format_mail(forwarded));
+    } catch (const UpstreamFailure& failure) {
+      co_return fail(failure.reason);
+    }
+  }
+
+  asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
+    try {
+      smtp::PathArgument forwarded{forward_path.path, {}};
+      for (const auto& parameter : forward_path.parameters)
+        if (upstream_takes(capabilities_, parameter)) forwarded.parameters.push_back(parameter);
+      co_return co_await command(smtp::format_rcpt(forwarded));
+    } catch (const UpstreamFailure& failure) {
+      co_return fail(failure.reason);
+    }
+  }
+
+  asio::awaitable<std::optional<Reply>> begin_data() override {
+    try {
+      Reply reply = co_await command("DATA\r\n");
+      if (reply.code == 354) co_return std::nullopt;
+      co_return reply;
+    } catch (const UpstreamFailure& failure) {
+      co_return fail(failure.reason);
+    }
+  }
+
+  asio::awaitable<void> write_data(std::string_view content) override {
+    wire_.clear();
+    stuffer_.encode(content, wire_);
+    try {
+      co_await send(wire_);
+    } catch (const UpstreamFailure& failure) {
+      data_failure_ = failure.reason;
+    }
+  }
+
+  asio::awaitable<Reply> end_data() override {
+    try {
+      if (data_failure_) throw UpstreamFailure{*std::exchange(data_failure_, std::nullopt)};
+      wire_.clear();
+      stuffer_.finish(wire_);
+      co_await send(wire_);
+      co_return co_await read_reply();
+    } catch (const UpstreamFailure& failure) {
+      co_return fail(failure.reason);
+    }
+  }
+
+  asio::awaitable<void> reset() override {
+    if (!stream_) co_return;
+    try {
+      co_await command("RSET\r\n");
+    } catch (const UpstreamFailure&) {
+      drop();
+    }
+  }
+
+  void abort() override { drop(); }
+
+  asio::awaitable<void> quit() override {
+    if (!stream_) co_return;
+    try {
+      co_await command("QUIT\r\n");
+    } catch (const UpstreamFailure&) {
+    }
+    drop();
+  }
+
+  std::string describe() const override {
+    return "upstream " + upstream_.address + ":" + std::to_string(upstream_.port);
+  }
+
+ private:
+  asio::awaitable<void> connect() {
+    try {
+      stream_.emplace(co_await MailStream::connect(upstream_.address, upstream_.port,
+                                                   upstream_.connect_timeout));
+    } catch (const boost::system::system_error& error) {
+      throw UpstreamFailure{"cannot connect: " + error.code().message()};
+    }
+    reader_ = smtp::ReplyReader{};
+    stuffer_ = smtp::DotStuffer{};
+    data_failure_.reset();
+    const Reply greeting = co_await read_reply();
+    if (greeting.code != 220) throw UpstreamFailure{"greeting " + greeting.text()};
+    co_await greet();
+    if (capabilities_.starttls && upstream_.starttls != UpstreamTls::off && tls_) {
+      const Reply ready = co_await command("STARTTLS\r\n");
+      if (ready.code != 220) {
+        if (upstream_.starttls == UpstreamTls::required)
+          throw UpstreamFailure{"STARTTLS refused: " + ready.text()};
+      } else {
+        const std::string name =
+            upstream_.check.server_name.empty() ? upstream_.address : upstream_.check.server_name;
+        try {
+          co_await stream_->connect_tls(*tls_, name, upstream_.check.verify, upstream_.connect_timeout);
+        } catch (const boost::system::system_error& error) {
+          throw UpstreamFailure{"TLS handshake: " + error.code().message()};
+        }
+        // RFC 3207 §4.2: forget what the server said before TLS.
+        reader_ = smtp::ReplyReader{};
+        co_await greet();
+      }
+    } else if (upstream_.starttls == UpstreamTls::required) {
+      throw UpstreamFailure{"STARTTLS is required but the upstream does not offer it"};
+    }
+  }
+
+  asio::awaitable<void> greet() {
+    const Reply ehlo = co_await command(smtp::format_ehlo(helo_name_));
+    if (ehlo.code == 250) {
+      capabilities_ = smtp::parse_ehlo(ehlo);
+      co_return;
+    }
+    // RFC 5321 §3.2: a server that does not know EHLO gets HELO.
+    const Reply helo = co_await command("HELO " + helo_name_ + "\r\n");
+    if (helo.code != 250) throw UpstreamFailure{"HELO refused: " + helo.text()};
+    capabilities_ = smtp::ServerCapabilities{};
+  }
+
+  asio::awaitable<Reply> command(std::string line) {
+    if (!stream_) throw UpstreamFailure{"not connected"};
+    co_await send(line);
+    co_return co_await read_reply();
+  }
+
+  asio::awaitable<void> send(std::string_view bytes) {
+    if (!stream_) throw UpstreamFailure{"not connected"};
+    try {
+      co_await stream_->write(bytes, upstream_.reply_timeout);
+    } catch (const boost::system::system_error& error) {
+      throw UpstreamFailure{"write: " + error.code().message()};
+    }
+  }
+
+  asio::awaitable<Reply> read_reply() {
+    std::array<char, 4096> buffer;
+    for (;;) {
+      auto next = reader_.next();
+      if (!next) throw UpstreamFailure{next.error().reason};
+      if (*next) co_return std::move(**next);
+      std::size_t n = 0;
+      try {
+        n = co_await stream_->read_some(asio::buffer(buffer), upstream_.reply_timeout);
+      } catch (const boost::system::system_error& error) {
+        throw UpstreamFailure{"waiting for a reply: " + error.code().message()};
+      }
+      if (n == 0) throw UpstreamFailure{"the upstream closed the connection"};
+      reader_.receive(std::string_view(buffer.data(), n));
+    }
+  }
+
+  Reply fail(const std::string& reason) {
+    log(LogLevel::warning, "upstream-failed", {{"upstream", describe()}, {"reason", reason}});
+    drop();
+    return make_reply(451, "4.4.1 Upstream mail server unavailable, try again later");
+  }
+
+  void drop() {
+    if (stream_) stream_->close();
+    stream_.reset();
+  }
+
+  const Upstream& upstream_;
+  TlsContext tls_;
+  std::string helo_name_;
+  std::optional<MailStream> stream_;
+  smtp::ReplyReader reader_;
+  smtp::ServerCapabilities capabilities_;
+  smtp::DotStuffer stuffer_;
+  std::string wire_;
+  std::optional<std::string> data_failure_;
+};
+
+}  // namespace
+
+std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
+                                                 std::string helo_name) {
+  return std::make_unique<UpstreamDelivery>(upstream, std::move(tls), std::move(helo_name));
+}
+
+}  // namespace opes::proxy
