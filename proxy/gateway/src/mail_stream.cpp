@@ -11,6 +11,10 @@
 
 #include <openssl/ssl.h>
 
+#include <exception>
+#include <optional>
+#include <variant>
+
 namespace opes::proxy {
 
 namespace {
@@ -27,17 +31,53 @@ asio::awaitable<void> expire(Duration timeout) {
   throw boost::system::system_error(asio::error::timed_out);
 }
 
+/// An operation's value or the exception it ended with. A struct, not a
+/// variant: `||` flattens variants into its own.
+template <class T>
+struct Settled {
+  std::optional<T> value;
+  std::exception_ptr failure;
+};
+
+template <class T>
+asio::awaitable<Settled<T>> settle(asio::awaitable<T> operation) {
+  Settled<T> settled;
+  try {
+    settled.value.emplace(co_await std::move(operation));
+  } catch (...) {
+    settled.failure = std::current_exception();
+  }
+  co_return settled;
+}
+
+asio::awaitable<Settled<bool>> settle(asio::awaitable<void> operation) {
+  Settled<bool> settled;
+  try {
+    co_await std::move(operation);
+    settled.value = true;
+  } catch (...) {
+    settled.failure = std::current_exception();
+  }
+  co_return settled;
+}
+
 /// Runs `operation` unless `timeout` passes first (then it is cancelled).
+/// The operation is settled first because `||` waits for the first
+/// operation to *succeed*: a read failing with ECONNRESET, or a refused
+/// connect, would otherwise wait for the timer.
 template <class T>
 asio::awaitable<T> within(asio::awaitable<T> operation, Duration timeout) {
-  auto result = co_await (std::move(operation) || expire(timeout));
+  auto result = co_await (settle(std::move(operation)) || expire(timeout));
   if (result.index() == 1) throw_timeout();
-  co_return std::get<0>(std::move(result));
+  auto settled = std::get<0>(std::move(result));
+  if (settled.failure) std::rethrow_exception(settled.failure);
+  co_return std::move(*settled.value);
 }
 
 asio::awaitable<void> within(asio::awaitable<void> operation, Duration timeout) {
-  auto result = co_await (std::move(operation) || expire(timeout));
+  auto result = co_await (settle(std::move(operation)) || expire(timeout));
   if (result.index() == 1) throw_timeout();
+  if (auto failure = std::get<0>(result).failure) std::rethrow_exception(failure);
 }
 
 std::string describe(const tcp::endpoint& endpoint) {
