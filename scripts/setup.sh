@@ -14,8 +14,9 @@ packages=(
   clang libclang-rt-14-dev
   # the proxy's tests and benchmark talk to real peers: Postfix's smtp-sink
   # and smtp-source (postfix, preseeded below so that no MTA is configured or
-  # started) and swaks as an SMTP client
-  postfix swaks
+  # started) and swaks as an SMTP client (its --tls needs Net::SSLeay, which
+  # --no-install-recommends leaves out)
+  postfix swaks libnet-ssleay-perl
 )
 
 missing=()

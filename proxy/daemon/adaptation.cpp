@@ -1,0 +1,122 @@
+#include "adaptation.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+AdaptationFailure failure(const processor::LinkError& error) {
+  return AdaptationFailure{std::string(processor::to_string(error.code)) + ": " + error.reason};
+}
+
+}  // namespace
+
+Adaptation::Adaptation(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
+                       processor::TransactionId id, std::shared_ptr<TransactionInbox> inbox,
+                       processor::ContentLayout layout)
+    : clients_(clients),
+      connection_(std::move(connection)),
+      id_(id),
+      inbox_(std::move(inbox)),
+      layout_(layout) {
+  clients_.transaction_started(*connection_);
+}
+
+Adaptation::~Adaptation() { abort("the SMTP transaction ended"); }
+
+ocp::Expected<std::unique_ptr<Adaptation>, AdaptationFailure> Adaptation::begin(
+    CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
+    const std::vector<std::string>& services, std::vector<ocp::smtp::AmOption> meta) {
+  const auto& profile = connection->profile();
+  if (!profile) return ocp::unexpected(AdaptationFailure{"the link has no profile"});
+  auto layout = processor::ContentLayout::from_profile(*profile);
+  if (!layout) return ocp::unexpected(AdaptationFailure{layout.error().reason});
+  auto inbox = std::make_shared<TransactionInbox>(connection->executor());
+  auto id = connection->begin(services, std::move(meta), inbox);
+  if (!id) return ocp::unexpected(failure(id.error()));
+  return std::make_unique<Adaptation>(clients, std::move(connection), *id, std::move(inbox),
+                                      *layout);
+}
+
+void Adaptation::note(const processor::AnswerReceived& answer) {
+  for (const auto& field : answer.add_header) added_headers_.push_back(field);
+  if (answer.advice) advice_ = answer.advice;
+}
+
+boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> Adaptation::command(
+    const ocp::smtp::AmPart& part, std::string payload) {
+  if (ended_) co_return ocp::unexpected(AdaptationFailure{"the OCP transaction has ended"});
+  auto sent = connection_->send(id_, part, payload, true);
+  if (!sent) co_return ocp::unexpected(failure(sent.error()));
+  if (*sent != processor::PartDisposition::adaptive) co_return CommandAnswer{};
+  for (;;) {
+    while (!inbox_->events.empty()) {
+      processor::LinkEvent event = std::move(inbox_->events.front());
+      inbox_->events.pop_front();
+      if (auto* answer = std::get_if<processor::AnswerReceived>(&event)) {
+        note(*answer);
+        CommandAnswer result;
+        if (answer->smtp_error) {
+          result.smtp_error = answer->smtp_error;
+        } else if (!answer->as_is) {
+          result.changed = std::string(answer->bytes.view());
+        }
+        co_return result;
+      }
+      if (auto* finished = std::get_if<processor::TransactionFinished>(&event)) {
+        ended_ = true;
+        clients_.transaction_finished(*connection_);
+        co_return ocp::unexpected(AdaptationFailure{
+            "the transaction ended before the " + std::string(part.token()) +
+            " answer: " + finished->reason});
+      }
+    }
+    co_await inbox_->signal.wait();
+  }
+}
+
+boost::asio::awaitable<ocp::Expected<void, AdaptationFailure>> Adaptation::send_content(
+    const ocp::smtp::AmPart& part, std::string_view bytes, bool starts_instance) {
+  if (ended_) co_return ocp::unexpected(AdaptationFailure{"the OCP transaction has ended"});
+  co_await connection_->wait_writable();
+  auto sent = connection_->send(id_, part, bytes, starts_instance);
+  if (!sent) co_return ocp::unexpected(failure(sent.error()));
+  co_return ocp::Expected<void, AdaptationFailure>{};
+}
+
+ocp::Expected<void, AdaptationFailure> Adaptation::end_original() {
+  if (ended_) return ocp::unexpected(AdaptationFailure{"the OCP transaction has ended"});
+  auto ended = connection_->end_original(id_);
+  if (!ended) return ocp::unexpected(failure(ended.error()));
+  return {};
+}
+
+std::optional<processor::LinkEvent> Adaptation::poll() {
+  if (inbox_->events.empty()) return std::nullopt;
+  processor::LinkEvent event = std::move(inbox_->events.front());
+  inbox_->events.pop_front();
+  if (std::holds_alternative<processor::TransactionFinished>(event) && !ended_) {
+    ended_ = true;
+    clients_.transaction_finished(*connection_);
+  }
+  return event;
+}
+
+boost::asio::awaitable<void> Adaptation::wait() {
+  if (inbox_->events.empty()) co_await inbox_->signal.wait();
+}
+
+void Adaptation::finish() {
+  if (ended_) return;
+  ended_ = true;
+  connection_->finish(id_);
+  clients_.transaction_finished(*connection_);
+}
+
+void Adaptation::abort(std::string reason) {
+  if (ended_) return;
+  ended_ = true;
+  connection_->finish(id_, true, std::move(reason));
+  clients_.transaction_finished(*connection_);
+}
+
+}  // namespace opes::proxy

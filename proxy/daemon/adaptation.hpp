@@ -1,0 +1,87 @@
+#pragma once
+// The OCP transaction of one SMTP mail transaction, as the session uses it:
+// command parts sent and their answers awaited (smtp §3.3: the answer comes
+// before the proxy replies to the client), content parts streamed, and the
+// callout server's additions (Add-Header, Advice) collected on the way.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "callout_clients.hpp"
+#include "callout_connection.hpp"
+#include "opes/processor/content_layout.hpp"
+
+namespace opes::proxy {
+
+/// The callout server's word on a command part.
+struct CommandAnswer {
+  std::optional<ocp::smtp::Reply> smtp_error;  // answer the command with this
+  std::optional<std::string> changed;          // the new argument payload
+};
+
+/// Why adaptation cannot go on (the failure policy decides what follows).
+struct AdaptationFailure {
+  std::string reason;
+};
+
+class Adaptation {
+ public:
+  Adaptation(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
+             processor::TransactionId id, std::shared_ptr<TransactionInbox> inbox,
+             processor::ContentLayout layout);
+  ~Adaptation();
+  Adaptation(const Adaptation&) = delete;
+  Adaptation& operator=(const Adaptation&) = delete;
+
+  /// TS/AMS on `connection` for `services`, with `meta` as AM-OPT.
+  static ocp::Expected<std::unique_ptr<Adaptation>, AdaptationFailure> begin(
+      CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
+      const std::vector<std::string>& services, std::vector<ocp::smtp::AmOption> meta);
+
+  /// Sends an informative or adaptive command part; for an adaptive one,
+  /// waits for its answer. A part the profile does not carry answers nothing.
+  boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> command(
+      const ocp::smtp::AmPart& part, std::string payload);
+
+  /// One piece of content, after waiting for room on the link.
+  boost::asio::awaitable<ocp::Expected<void, AdaptationFailure>> send_content(
+      const ocp::smtp::AmPart& part, std::string_view bytes, bool starts_instance);
+  ocp::Expected<void, AdaptationFailure> end_original();
+
+  /// The next content event (AnswerReceived, AdaptedEnded, TransactionFinished),
+  /// without waiting; nullopt when none is there.
+  std::optional<processor::LinkEvent> poll();
+  /// Waits until an event is there.
+  boost::asio::awaitable<void> wait();
+
+  /// TE 200 (or 400 with `reason`); idempotent.
+  void finish();
+  void abort(std::string reason);
+  bool ended() const { return ended_; }
+
+  const processor::ContentLayout& layout() const { return layout_; }
+  const std::string& server() const { return connection_->address(); }
+  std::uint32_t xid() const { return id_.value; }
+
+  /// Add-Header and Advice seen on any answer so far (smtp §3.3.4, §3.3.5).
+  std::vector<ocp::smtp::HeaderField>& added_headers() { return added_headers_; }
+  std::optional<ocp::smtp::Advice> advice() const { return advice_; }
+  /// Records what an answer carries besides its octets.
+  void note(const processor::AnswerReceived& answer);
+
+ private:
+  CalloutClients& clients_;
+  std::shared_ptr<CalloutConnection> connection_;
+  processor::TransactionId id_;
+  std::shared_ptr<TransactionInbox> inbox_;
+  processor::ContentLayout layout_;
+  std::vector<ocp::smtp::HeaderField> added_headers_;
+  std::optional<ocp::smtp::Advice> advice_;
+  bool ended_ = false;
+};
+
+}  // namespace opes::proxy

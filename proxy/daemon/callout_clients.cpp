@@ -1,0 +1,151 @@
+#include "callout_clients.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+#include "opes/support/log.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+using support::log;
+using support::LogLevel;
+
+processor::CalloutPool make_policy(const CalloutSettings& settings) {
+  std::vector<std::string> addresses;
+  for (const CalloutServer& server : settings.servers)
+    addresses.push_back(server.address + ":" + std::to_string(server.port));
+  // The configuration requires at least one server.
+  return std::move(*processor::CalloutPool::make(std::move(addresses)));
+}
+
+}  // namespace
+
+processor::LinkSettings make_link_settings(const CalloutSettings& settings) {
+  processor::LinkSettings link;
+  for (const ServiceGroup& group : settings.service_groups) {
+    std::vector<std::string> uris;
+    for (const ServiceSettings& service : group.services) uris.push_back(service.uri);
+    link.service_groups.push_back(std::move(uris));
+  }
+  link.timeouts.command_answer = settings.answer_timeout;
+  link.timeouts.content_answer = settings.content_timeout;
+  link.timeouts.negotiation = settings.connect_timeout;
+  return link;
+}
+
+CalloutClients::CalloutClients(asio::any_io_executor executor, const CalloutSettings& settings,
+                               processor::LinkSettings link_settings, std::vector<TlsContext> tls)
+    : executor_(std::move(executor)),
+      settings_(settings),
+      link_settings_(std::move(link_settings)),
+      tls_(std::move(tls)),
+      policy_(make_policy(settings)),
+      connections_(settings.servers.size()),
+      connecting_(settings.servers.size(), 0) {}
+
+std::shared_ptr<CalloutConnection> CalloutClients::ready_connection(std::size_t server) {
+  std::shared_ptr<CalloutConnection> best;
+  for (const auto& connection : connections_[server]) {
+    if (!connection->ready()) continue;
+    if (!best || connection->open_transactions() < best->open_transactions()) best = connection;
+  }
+  return best;
+}
+
+asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std::size_t server) {
+  auto connection = std::make_shared<CalloutConnection>(
+      executor_, server, settings_.servers[server], link_settings_, tls_[server],
+      [this](std::size_t index, const std::string& reason) {
+        if (!stopped_) policy_.record_failure(index, processor::PoolClock::now(), reason);
+      });
+  ++connecting_[server];
+  const bool ready = co_await connection->open(settings_.connect_timeout);
+  --connecting_[server];
+  if (!ready) {
+    const std::string reason = connection->failure();
+    log(LogLevel::warning, "callout.unreachable",
+        {{"server", connection->address()}, {"reason", reason}});
+    policy_.record_failure(server, processor::PoolClock::now(), reason);
+    connection->stop();
+    co_return nullptr;
+  }
+  policy_.record_connected(server, processor::PoolClock::now());
+  connections_[server].push_back(connection);
+  co_return connection;
+}
+
+asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
+  forget_dead();
+  // Each server at most once per call: when all fail, the caller's failure
+  // policy applies at once instead of after every backoff.
+  for (std::size_t attempt = 0; attempt < settings_.servers.size() + 1 && !stopped_; ++attempt) {
+    const auto chosen = policy_.choose(processor::PoolClock::now());
+    if (!chosen) break;
+    const std::size_t server = *chosen;
+    auto best = ready_connection(server);
+    const std::size_t total = connections_[server].size() + connecting_[server];
+    // A second connection is opened for load only while the first one is busy.
+    if (best && (best->open_transactions() == 0 || total >= settings_.connections_per_server))
+      co_return best;
+    if (total < settings_.connections_per_server) {
+      if (auto fresh = co_await connect(server)) co_return fresh;
+      continue;
+    }
+    if (best) co_return best;
+  }
+  co_return nullptr;
+}
+
+void CalloutClients::transaction_started(const CalloutConnection& connection) {
+  policy_.record_transaction_started(connection.server_index());
+}
+
+void CalloutClients::transaction_finished(const CalloutConnection& connection) {
+  policy_.record_transaction_finished(connection.server_index());
+}
+
+void CalloutClients::forget_dead() {
+  for (auto& list : connections_) {
+    std::erase_if(list, [](const std::shared_ptr<CalloutConnection>& connection) {
+      return !connection->ready() && connection->open_transactions() == 0;
+    });
+  }
+}
+
+asio::awaitable<void> CalloutClients::run_health_checks() {
+  asio::steady_timer timer(executor_);
+  while (!stopped_) {
+    timer.expires_after(settings_.probe_interval);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (stopped_) break;
+    forget_dead();
+    for (std::size_t server = 0; server < connections_.size(); ++server) {
+      for (const auto& connection : connections_[server]) connection->probe();
+      // A server that went down is tried again when its backoff has passed,
+      // so that it takes work again as soon as it is back.
+      const auto& state = policy_.server(server);
+      if (!state.up && state.next_retry <= processor::PoolClock::now() &&
+          connections_[server].empty() && connecting_[server] == 0) {
+        if (co_await connect(server))
+          log(LogLevel::info, "callout.recovered", {{"server", state.address}});
+      }
+    }
+  }
+}
+
+void CalloutClients::close() {
+  for (auto& list : connections_)
+    for (const auto& connection : list) connection->close();
+}
+
+void CalloutClients::stop() {
+  stopped_ = true;
+  for (auto& list : connections_)
+    for (const auto& connection : list) connection->stop();
+}
+
+}  // namespace opes::proxy

@@ -1,0 +1,25 @@
+#pragma once
+// What every SMTP session of one opes-proxy thread shares: the
+// configuration, the thread's callout connections, the TLS contexts and
+// the tracing entries.
+
+#include <atomic>
+#include <cstddef>
+
+#include "callout_clients.hpp"
+#include "opes/processor/trace_entries.hpp"
+#include "opes/proxy/config.hpp"
+#include "opes/proxy/tls.hpp"
+
+namespace opes::proxy {
+
+struct GatewayContext {
+  const ProxyConfig& config;
+  CalloutClients& callout;
+  TlsContext server_tls;    // null: STARTTLS is not offered
+  TlsContext upstream_tls;  // null: no STARTTLS upstream (or spool delivery)
+  const processor::TraceEntries& trace;
+  std::atomic<std::size_t>& open_sessions;  // all threads' (limits.max_sessions)
+};
+
+}  // namespace opes::proxy

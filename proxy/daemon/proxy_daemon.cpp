@@ -1,0 +1,201 @@
+#include "proxy_daemon.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <list>
+#include <thread>
+
+#include "callout_clients.hpp"
+#include "gateway_context.hpp"
+#include "opes/support/log.hpp"
+#include "smtp_session.hpp"
+
+namespace opes::proxy::daemon {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using support::log;
+using support::LogLevel;
+
+constexpr auto kShutdownGrace = std::chrono::seconds(30);
+
+struct Worker {
+  Worker(const ProxyConfig& config, std::vector<TlsContext> callout_tls, TlsContext server_tls,
+         TlsContext upstream_tls, const processor::TraceEntries& trace,
+         std::atomic<std::size_t>& sessions)
+      : clients(context.get_executor(), config.callout, make_link_settings(config.callout),
+                std::move(callout_tls)),
+        gateway{config, clients, std::move(server_tls), std::move(upstream_tls), trace, sessions} {}
+
+  asio::io_context context{1};
+  CalloutClients clients;
+  GatewayContext gateway;
+};
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  const std::string address = endpoint.address().to_string();
+  return (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
+         std::to_string(endpoint.port());
+}
+
+asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, const Listener& listener,
+                                     std::list<Worker>& workers, std::atomic<bool>& stopping) {
+  auto next = workers.begin();
+  while (!stopping) {
+    Worker& worker = *next;
+    if (++next == workers.end()) next = workers.begin();
+    auto [error, socket] = co_await acceptor.async_accept(
+        worker.context.get_executor(), asio::as_tuple(asio::use_awaitable));
+    if (error) {
+      if (stopping || error == asio::error::operation_aborted) break;
+      // EMFILE and the like: wait a little instead of spinning.
+      log(LogLevel::error, "proxy.accept_failed", {{"cause", error.message()}});
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(worker.context, serve_smtp_client(worker.gateway, std::move(socket), listener),
+                   asio::detached);
+  }
+}
+
+}  // namespace
+
+int run_daemon(const ProxyConfig& config) {
+  std::error_code directory_error;
+  std::filesystem::create_directories(config.work_directory, directory_error);
+  if (directory_error) {
+    std::cerr << "opes-proxy: work_directory " << config.work_directory << ": "
+              << directory_error.message() << "\n";
+    return 1;
+  }
+
+  TlsContext server_tls;
+  if (config.tls) {
+    auto made = make_server_tls(*config.tls);
+    if (!made) {
+      std::cerr << "opes-proxy: tls: " << made.error() << "\n";
+      return 1;
+    }
+    server_tls = *made;
+  }
+  TlsContext upstream_tls;
+  if (config.upstream && config.upstream->starttls != UpstreamTls::off) {
+    auto made = make_client_tls(config.upstream->check);
+    if (!made) {
+      std::cerr << "opes-proxy: upstream.tls: " << made.error() << "\n";
+      return 1;
+    }
+    upstream_tls = *made;
+  }
+  std::vector<TlsContext> callout_tls;
+  for (const CalloutServer& server : config.callout.servers) {
+    if (!server.tls) {
+      callout_tls.push_back(nullptr);
+      continue;
+    }
+    auto made = make_client_tls(*server.tls, server.client_identity);
+    if (!made) {
+      std::cerr << "opes-proxy: callout server " << server.address << ": " << made.error() << "\n";
+      return 1;
+    }
+    callout_tls.push_back(*made);
+  }
+  auto trace = processor::TraceEntries::make({config.tracing.agent_id, config.tracing.opes_via, {}});
+  if (!trace) {
+    std::cerr << "opes-proxy: tracing.agent_id: " << trace.error().reason << "\n";
+    return 1;
+  }
+
+  std::atomic<std::size_t> sessions{0};
+  std::list<Worker> workers;  // stable addresses: sessions refer to their worker
+  for (unsigned i = 0; i < config.threads; ++i)
+    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, *trace, sessions);
+  asio::io_context& main_context = workers.front().context;
+
+  std::list<tcp::acceptor> acceptors;
+  for (const Listener& listener : config.listeners) {
+    boost::system::error_code error;
+    const auto address = asio::ip::make_address(listener.address, error);
+    tcp::acceptor& acceptor = acceptors.emplace_back(main_context);
+    if (!error) {
+      const tcp::endpoint endpoint(address, listener.port);
+      acceptor.open(endpoint.protocol(), error);
+      if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+      if (!error) acceptor.bind(endpoint, error);
+      if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+    }
+    if (error) {
+      std::cerr << "opes-proxy: cannot listen on " << listener.address << ":" << listener.port
+                << ": " << error.message() << "\n";
+      return 1;
+    }
+  }
+
+  std::atomic<bool> stopping{false};
+  auto listener = config.listeners.begin();
+  for (tcp::acceptor& acceptor : acceptors) {
+    std::cout << "opes-proxy listening on " << endpoint_text(acceptor.local_endpoint()) << std::endl;
+    asio::co_spawn(main_context, accept_clients(acceptor, *listener++, workers, stopping),
+                   asio::detached);
+  }
+  for (Worker& worker : workers)
+    asio::co_spawn(worker.context, worker.clients.run_health_checks(), asio::detached);
+
+  asio::signal_set signals(main_context, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& error, int number) {
+    if (error) return;
+    log(LogLevel::warning, "proxy.stopping",
+        {{"signal", number == SIGINT ? "SIGINT" : "SIGTERM"},
+         {"sessions", std::to_string(sessions.load())}});
+    stopping = true;
+    for (tcp::acceptor& acceptor : acceptors) acceptor.close();
+    // Open sessions finish their transactions; then everything stops.
+    asio::co_spawn(
+        main_context,
+        [&]() -> asio::awaitable<void> {
+          const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
+          asio::steady_timer timer(main_context);
+          while (sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+            timer.expires_after(std::chrono::milliseconds(50));
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+          }
+          for (Worker& worker : workers) {
+            asio::post(worker.context, [&worker] {
+              worker.clients.stop();
+              worker.context.stop();
+            });
+          }
+        },
+        asio::detached);
+  });
+
+  std::vector<std::thread> threads;
+  for (auto it = std::next(workers.begin()); it != workers.end(); ++it) {
+    threads.emplace_back([&context = it->context] {
+      auto guard = asio::make_work_guard(context);
+      context.run();
+    });
+  }
+  {
+    auto guard = asio::make_work_guard(main_context);
+    main_context.run();
+  }
+  for (std::thread& thread : threads) thread.join();
+  return 0;
+}
+
+}  // namespace opes::proxy::daemon

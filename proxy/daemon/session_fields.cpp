@@ -1,0 +1,50 @@
+#include "session_fields.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <random>
+
+namespace opes::proxy {
+
+std::string new_session_id() {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
+  std::string id(12, '0');
+  for (char& c : id) c = kAlphabet[pick(generator)];
+  return id;
+}
+
+std::string rfc5322_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  // The C locale's day and month names are RFC 5322's.
+  const std::size_t size = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  return std::string(text, size);
+}
+
+ocp::smtp::HeaderField received_field(const ReceivedInput& input) {
+  // RFC 3848: ESMTP, ESMTPS with TLS; SMTP after HELO.
+  std::string protocol = input.esmtp ? (input.tls ? "ESMTPS" : "ESMTP") : "SMTP";
+  std::string helo(input.helo.empty() ? std::string_view("unknown") : input.helo);
+  std::string body = " from " + helo + " ([" + std::string(input.peer_address) + "])\r\n\tby " +
+                     std::string(input.by) + " (opes-proxy) with " + protocol + " id " +
+                     std::string(input.id);
+  if (!input.recipient.empty()) body += "\r\n\tfor <" + std::string(input.recipient) + ">";
+  body += "; " + rfc5322_date();
+  return ocp::smtp::HeaderField{"Received", std::move(body)};
+}
+
+std::string domain_of(std::string_view path) {
+  const auto at = path.rfind('@');
+  if (at == std::string_view::npos) return {};
+  std::string domain(path.substr(at + 1));
+  std::transform(domain.begin(), domain.end(), domain.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return domain;
+}
+
+}  // namespace opes::proxy

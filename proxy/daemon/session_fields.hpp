@@ -1,0 +1,34 @@
+#pragma once
+// Text the SMTP session writes into messages and logs: session ids, dates,
+// the Received field (RFC 5321 §4.4, protocol names of RFC 3848).
+
+#include <string>
+#include <string_view>
+
+#include "ocp/smtp/header_field.hpp"
+
+namespace opes::proxy {
+
+/// 12 random characters from [0-9A-Z]: RFC 3986 unreserved, as the trace
+/// entry's session query needs (draft §4.1 Figure 17).
+std::string new_session_id();
+
+/// RFC 5322 §3.3 date-time of now, in UTC.
+std::string rfc5322_date();
+
+struct ReceivedInput {
+  std::string_view helo;          // what the client said in HELO/EHLO
+  std::string_view peer_address;  // its IP address
+  std::string_view by;            // our host name
+  std::string_view id;            // the transaction's id
+  std::string_view recipient;     // "for" clause when exactly one; else empty
+  bool esmtp = true;
+  bool tls = false;
+};
+
+ocp::smtp::HeaderField received_field(const ReceivedInput& input);
+
+/// The domain of `local@domain` (lower case), or "" without '@'.
+std::string domain_of(std::string_view path);
+
+}  // namespace opes::proxy

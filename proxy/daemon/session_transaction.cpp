@@ -1,0 +1,429 @@
+// The mail transaction of an SMTP session: MAIL, RCPT and DATA each go
+// through the callout server before the upstream sees them (draft-ietf-
+// opes-smtp §3.1, §3.3), and the message is handed on only once adapted.
+
+#include <algorithm>
+#include <cctype>
+
+#include "opes/processor/bypass_policy.hpp"
+#include "opes/processor/callout_pool_policy.hpp"
+#include "opes/proxy/spool.hpp"
+#include "opes/smtp/mail_parameters.hpp"
+#include "opes/smtp/path_argument.hpp"
+#include "opes/support/log.hpp"
+#include "session_fields.hpp"
+#include "smtp_session_impl.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+using support::log;
+using support::LogLevel;
+
+constexpr std::size_t kDeliveryChunk = std::size_t{64} << 10;
+
+Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
+
+bool positive(const Reply& reply) { return reply.code >= 200 && reply.code < 300; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+std::vector<processor::EsmtpParameter> esmtp_parameters(const smtp::PathArgument& path) {
+  std::vector<processor::EsmtpParameter> parameters;
+  for (const auto& parameter : path.parameters)
+    parameters.push_back({parameter.keyword, parameter.value});
+  return parameters;
+}
+
+}  // namespace
+
+std::vector<ocp::smtp::AmOption> SmtpSession::session_meta() const {
+  // smtp §3.4.3: what the callout server cannot see itself. A-22: keys are ours.
+  std::vector<ocp::smtp::AmOption> meta{{"client-address", stream_.peer_address()},
+                                        {"tls", stream_.tls() ? "true" : "false"},
+                                        {"authen", "false"}};
+  if (stream_.tls()) {
+    const std::string description = stream_.tls_description();
+    const auto space = description.find(' ');
+    meta.push_back({"tls-version", description.substr(0, space)});
+    if (space != std::string::npos) meta.push_back({"tls-cipher", description.substr(space + 1)});
+  }
+  return meta;
+}
+
+bool SmtpSession::relay_permitted(const std::string& recipient) const {
+  // RFC 5321 §4.5.1: postmaster is always accepted.
+  if (iequals(recipient, "postmaster")) return true;
+  if (in_networks(config_.relay.clients, stream_.peer_address())) return true;
+  const std::string domain = domain_of(recipient);
+  return std::any_of(config_.relay.domains.begin(), config_.relay.domains.end(),
+                     [&](const std::string& allowed) { return iequals(allowed, domain); });
+}
+
+std::optional<Reply> SmtpSession::adaptation_failed(std::string_view stage,
+                                                    std::string_view reason) {
+  const bool pass = group_.on_failure == FailurePolicy::pass;
+  std::string server;
+  std::string xid;
+  if (transaction_ && transaction_->adaptation) {
+    server = transaction_->adaptation->server();
+    xid = std::to_string(transaction_->adaptation->xid());
+    transaction_->adaptation->abort(std::string(reason));
+    transaction_->adaptation.reset();
+  }
+  log(LogLevel::warning, "proxy.adaptation_failed",
+      {{"peer", stream_.peer()},
+       {"transaction", transaction_ ? transaction_->id : session_id_},
+       {"group", group_.name},
+       {"server", server},
+       {"xid", xid},
+       {"stage", std::string(stage)},
+       {"cause", std::string(reason)},
+       {"policy", pass ? "pass" : "tempfail"}});
+  if (pass) {
+    if (transaction_) transaction_->services_run.clear();
+    return std::nullopt;
+  }
+  if (transaction_) transaction_->tempfailed = true;
+  return processor::failure_reply();
+}
+
+boost::asio::awaitable<std::optional<Reply>> SmtpSession::ask_callout(
+    const ocp::smtp::AmPart& part, std::string payload, smtp::PathArgument* changed,
+    smtp::PathRole role) {
+  auto answer = co_await transaction_->adaptation->command(part, std::move(payload));
+  if (!answer) co_return adaptation_failed(part.token(), answer.error().reason);
+  if (answer->smtp_error) co_return answer->smtp_error;
+  if (answer->changed && changed) {
+    // The callout server's argument is checked by the client's rules
+    // before the upstream sees it.
+    smtp::PathOptions options{smtp::requests_smtputf8(transaction_->mail)};
+    auto parsed = smtp::parse_path_payload(*answer->changed, role, options);
+    if (!parsed) {
+      co_return adaptation_failed(part.token(), "the changed argument is not valid: " +
+                                                    parsed.error().reply(true).text());
+    }
+    *changed = std::move(*parsed);
+  }
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& path) {
+  auto opes = processor::read_opes_mail_parameters(esmtp_parameters(path), true);
+  if (!opes) co_return opes.error();
+  transaction_.emplace();
+  MailTransaction& t = *transaction_;
+  t.id = session_id_ + "." + std::to_string(++transactions_);
+  t.mail = path;
+  t.request = opes->request;
+
+  // draft §5: opesbypass, unless the policy protects the service.
+  std::vector<processor::GroupService> services;
+  for (const ServiceSettings& service : group_.services)
+    services.push_back({service.name, service.uri, service.bypassable});
+  processor::BypassDecision decision;
+  if (t.request.bypass) {
+    decision = processor::decide_bypass(
+        services, *t.request.bypass, {config_.allow_bypass, config_.tracing.agent_id});
+  }
+  std::vector<std::string> uris;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    using Action = processor::ServiceOutcome::Action;
+    const bool skipped = decision.skips(i);
+    const bool refused = std::find(decision.refused.begin(), decision.refused.end(), i) !=
+                         decision.refused.end();
+    t.outcomes.push_back({services[i].name, services[i].agent_id,
+                          skipped ? Action::bypassed : refused ? Action::bypass_refused : Action::ran});
+    if (!skipped) {
+      uris.push_back(services[i].agent_id);
+      t.services_run.push_back(processor::TraceEntry{services[i].agent_id, {}});
+    }
+  }
+  if (t.request.bypass) {
+    log(LogLevel::info, "proxy.bypass",
+        {{"peer", stream_.peer()},
+         {"transaction", t.id},
+         {"skipped", std::to_string(decision.skipped.size())},
+         {"refused", std::to_string(decision.refused.size())}});
+  }
+
+  if (!uris.empty()) {
+    auto connection = co_await context_.callout.acquire();
+    std::string problem = "no callout server answered";
+    if (connection) {
+      auto begun = Adaptation::begin(context_.callout, connection, uris, session_meta());
+      if (begun) {
+        t.adaptation = std::move(*begun);
+      } else {
+        problem = begun.error().reason;
+      }
+    }
+    if (!t.adaptation) {
+      if (auto refusal = adaptation_failed("MAIL", problem)) {
+        transaction_.reset();
+        co_return *refusal;
+      }
+    }
+  }
+  if (t.adaptation) {
+    // smtp §3.1, A-21: what the client said before MAIL, for information.
+    // Arguments are named: GCC 12 mishandles temporaries in co_await
+    // expressions (destroys some twice).
+    const ocp::smtp::AmPart ip = ocp::smtp::AmPart::ip();
+    std::string address = stream_.peer_address();
+    (void)co_await ask_callout(ip, std::move(address), nullptr, smtp::PathRole::reverse_path);
+    if (t.adaptation && !helo_.empty()) {
+      const ocp::smtp::AmPart greeting = esmtp_ ? ocp::smtp::AmPart::ehlo : ocp::smtp::AmPart::helo;
+      std::string helo = helo_;
+      (void)co_await ask_callout(greeting, std::move(helo), nullptr, smtp::PathRole::reverse_path);
+    }
+  }
+  if (t.tempfailed) {
+    transaction_.reset();
+    co_return processor::failure_reply();
+  }
+  if (t.adaptation) {
+    const ocp::smtp::AmPart mail = ocp::smtp::AmPart::mail;
+    std::string payload = smtp::format_path_argument(path);
+    if (auto answer =
+            co_await ask_callout(mail, std::move(payload), &t.mail, smtp::PathRole::reverse_path)) {
+      transaction_.reset();
+      co_return *answer;
+    }
+  }
+  Reply upstream = co_await delivery().mail(t.mail);
+  if (!positive(upstream)) {
+    transaction_.reset();
+    co_return upstream;
+  }
+  t.upstream_mail_sent = true;
+  co_return upstream;
+}
+
+boost::asio::awaitable<Reply> SmtpSession::on_rcpt(const smtp::PathArgument& path) {
+  MailTransaction& t = *transaction_;
+  if (t.tempfailed) co_return processor::failure_reply();
+  if (!relay_permitted(path.path)) {
+    log(LogLevel::info, "smtp.relay_denied",
+        {{"peer", stream_.peer()}, {"transaction", t.id}, {"recipient", path.path}});
+    co_return make_reply(554, "5.7.1 <" + path.path + ">: Relay access denied");
+  }
+  smtp::PathArgument recipient = path;
+  if (t.adaptation) {
+    const ocp::smtp::AmPart rcpt = ocp::smtp::AmPart::rcpt;
+    std::string payload = smtp::format_path_argument(path);
+    if (auto answer = co_await ask_callout(rcpt, std::move(payload), &recipient,
+                                           smtp::PathRole::forward_path)) {
+      co_return *answer;
+    }
+  }
+  Reply upstream = co_await delivery().rcpt(recipient);
+  if (positive(upstream)) t.recipients.push_back(recipient.path);
+  co_return upstream;
+}
+
+processor::HeaderInsertion SmtpSession::header_insertion() const {
+  const MailTransaction& t = *transaction_;
+  processor::HeaderInsertion insertion;
+  insertion.received.push_back(received_field({helo_, stream_.peer_address(), config_.hostname,
+                                               t.id,
+                                               t.recipients.size() == 1 ? t.recipients.front() : "",
+                                               esmtp_, stream_.tls()}));
+  // draft §4.1: the OPES system's trace, with the services that ran.
+  if (auto fields = context_.trace.header_fields(t.id, t.services_run)) {
+    insertion.opes_trace = std::move(*fields);
+  } else {
+    log(LogLevel::error, "proxy.trace_failed",
+        {{"transaction", t.id}, {"cause", fields.error().reason}});
+  }
+  return insertion;
+}
+
+boost::asio::awaitable<Reply> SmtpSession::on_data() {
+  MailTransaction& t = *transaction_;
+  if (t.tempfailed) co_return processor::failure_reply();
+  if (t.recipients.empty()) co_return make_reply(554, "5.5.1 No valid recipients");
+  MessageFlowSettings settings;
+  settings.spill_directory = config_.work_directory;
+  settings.memory_buffer = config_.limits.memory_buffer;
+  settings.max_header_section = config_.limits.max_header_section;
+  settings.keep_original = t.adaptation && group_.on_failure == FailurePolicy::pass;
+  t.flow = std::make_unique<MessageFlow>(t.adaptation.get(), header_insertion(), settings);
+  in_data_ = true;
+  co_return make_reply(354, "End data with <CR><LF>.<CR><LF>");
+}
+
+boost::asio::awaitable<Reply> SmtpSession::deliver(processor::SpillBuffer& output) {
+  if (auto refusal = co_await delivery().begin_data()) co_return *refusal;
+  for (;;) {
+    auto chunk = output.read(kDeliveryChunk);
+    if (!chunk) {
+      log_error("proxy.spill_failed", chunk.error().reason);
+      delivery().abort();
+      co_return make_reply(451, "4.3.0 Local error in processing");
+    }
+    if (chunk->empty()) break;
+    co_await delivery().write_data(*chunk);
+  }
+  co_return co_await delivery().end_data();
+}
+
+Reply SmtpSession::quarantine(processor::SpillBuffer& output) {
+  const MailTransaction& t = *transaction_;
+  auto message = SpoolMessage::create(config_.quarantine, Envelope{t.mail.path, t.recipients});
+  std::string problem = message ? std::string() : message.error();
+  while (message && problem.empty()) {
+    auto chunk = output.read(kDeliveryChunk);
+    if (!chunk) {
+      problem = chunk.error().reason;
+      break;
+    }
+    if (chunk->empty()) break;
+    if (auto written = message->write(*chunk); !written) problem = written.error();
+  }
+  if (problem.empty()) {
+    if (auto committed = message->commit(); committed) {
+      log(LogLevel::info, "proxy.quarantined",
+          {{"transaction", t.id}, {"file", committed->string()}});
+      return make_reply(250, "2.0.0 Ok: quarantined as " + committed->filename().string());
+    } else {
+      problem = committed.error();
+    }
+  }
+  log_error("proxy.quarantine_failed", problem);
+  return make_reply(451, "4.3.0 Cannot quarantine the message now, try again later");
+}
+
+boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end) {
+  MailTransaction& t = *transaction_;
+  if (end.refusal) {
+    if (t.adaptation) t.adaptation->abort("the message broke a limit");
+    if (t.upstream_mail_sent) co_await delivery().reset();
+    log_message(*end.refusal, "refused");
+    transaction_.reset();
+    co_return *end.refusal;
+  }
+  MessageOutcome outcome = co_await t.flow->finish();
+  Reply result;
+  std::string summary;
+  if (outcome.kind == MessageOutcome::Kind::failed) {
+    if (auto refusal = adaptation_failed("DATA", outcome.reason)) {
+      result = *refusal;
+      summary = "tempfail";
+    } else if (auto original = t.flow->use_original(); !original) {
+      log_error("proxy.spill_failed", original.error());
+      result = make_reply(451, "4.3.0 Local error in processing");
+      summary = "tempfail";
+    } else {
+      outcome.kind = MessageOutcome::Kind::deliver;
+      summary = "passed unadapted";
+    }
+  }
+  switch (outcome.kind) {
+    case MessageOutcome::Kind::deliver:
+      result = co_await deliver(t.flow->output());
+      if (summary.empty()) summary = "delivered";
+      break;
+    case MessageOutcome::Kind::reject:
+      result = *outcome.reply;
+      summary = "rejected by the callout server";
+      break;
+    case MessageOutcome::Kind::discard:
+      result = make_reply(250, "2.0.0 Ok: discarded by content policy");
+      summary = "discarded";
+      break;
+    case MessageOutcome::Kind::quarantine:
+      result = quarantine(t.flow->output());
+      summary = "quarantined";
+      break;
+    case MessageOutcome::Kind::failed:
+      break;
+  }
+  if (outcome.kind != MessageOutcome::Kind::deliver && t.upstream_mail_sent)
+    co_await delivery().reset();
+  if (t.adaptation) t.adaptation->finish();
+  log_message(result, summary);
+  const bool notify = positive(result) && t.request.trace &&
+                      outcome.kind == MessageOutcome::Kind::deliver;
+  const std::string header_section = notify ? t.flow->header_section() : std::string();
+  const std::string sender = t.mail.path;
+  const std::string id = t.id;
+  const auto outcomes = t.outcomes;
+  transaction_.reset();
+  if (notify) co_await send_trace_notification(header_section, sender, outcomes, id);
+  co_return result;
+}
+
+boost::asio::awaitable<void> SmtpSession::send_trace_notification(
+    const std::string& header_section, const std::string& sender,
+    const std::vector<processor::ServiceOutcome>& outcomes, const std::string& id) {
+  const std::string date = rfc5322_date();
+  const std::string message_id = "<opestrace." + id + "@" + config_.hostname + ">";
+  const std::string postmaster = "postmaster@" + config_.hostname;
+  auto built = processor::build_trace_notification(
+      {header_section, sender, config_.hostname, postmaster, date, message_id, outcomes});
+  if (!built) {
+    log_error("proxy.trace_notification_failed", built.error().reason);
+    co_return;
+  }
+  if (!*built) co_return;  // the null sender gets none (RFC 3834 §2)
+  const processor::TraceNotification& notification = **built;
+  smtp::PathArgument from{notification.envelope_from, {}};
+  if (notification.eight_bit) from.parameters.push_back({"BODY", "8BITMIME"});
+  Reply result = co_await delivery().mail(from);
+  if (positive(result)) {
+    // Named, not a temporary in the co_await expression: GCC 12 destroys
+    // such temporaries twice.
+    const smtp::PathArgument to{notification.recipient, {}};
+    result = co_await delivery().rcpt(to);
+    if (positive(result)) {
+      if (auto refusal = co_await delivery().begin_data()) {
+        result = *refusal;
+      } else {
+        co_await delivery().write_data(notification.content);
+        result = co_await delivery().end_data();
+      }
+    }
+    if (!positive(result)) co_await delivery().reset();
+  }
+  log(positive(result) ? LogLevel::info : LogLevel::warning, "proxy.trace_notification",
+      {{"peer", stream_.peer()},
+       {"transaction", id},
+       {"recipient", notification.recipient},
+       {"reply", result.text()}});
+}
+
+void SmtpSession::log_message(const Reply& reply, std::string_view outcome) {
+  const MailTransaction& t = *transaction_;
+  log(positive(reply) ? LogLevel::info : LogLevel::warning, "smtp.message",
+      {{"peer", stream_.peer()},
+       {"transaction", t.id},
+       {"from", t.mail.path},
+       {"recipients", std::to_string(t.recipients.size())},
+       {"size", std::to_string(t.size)},
+       {"outcome", std::string(outcome)},
+       {"reply", reply.text()}});
+}
+
+boost::asio::awaitable<void> SmtpSession::end_transaction(bool client_gone) {
+  if (!transaction_) co_return;
+  MailTransaction& t = *transaction_;
+  if (t.adaptation) {
+    if (client_gone) {
+      t.adaptation->abort("the SMTP client went away");
+    } else {
+      t.adaptation->finish();
+    }
+  }
+  const bool reset_upstream = t.upstream_mail_sent && delivery_;
+  transaction_.reset();
+  if (reset_upstream) co_await delivery_->reset();
+}
+
+}  // namespace opes::proxy

@@ -1,0 +1,265 @@
+#include "smtp_session.hpp"
+
+#include <array>
+
+#include "opes/smtp/server_replies.hpp"
+#include "opes/support/log.hpp"
+#include "session_fields.hpp"
+#include "smtp_session_impl.hpp"
+
+namespace opes::proxy {
+
+namespace {
+
+using support::log;
+using support::LogLevel;
+
+Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
+
+smtp::ServerLimits server_limits(const ProxyConfig& config) {
+  smtp::ServerLimits limits;
+  limits.max_data_line = config.limits.max_line_length;
+  limits.max_message_size = config.limits.max_message_size;
+  limits.max_recipients = config.limits.max_recipients;
+  return limits;
+}
+
+const ServiceGroup& group_of(const ProxyConfig& config, const Listener& listener) {
+  // The configuration checks that the group exists and that there is one.
+  return *config.find_group(listener.service_group);
+}
+
+}  // namespace
+
+SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Listener& listener)
+    : context_(context),
+      config_(context.config),
+      stream_(std::move(stream)),
+      listener_(listener),
+      group_(group_of(context.config, listener)),
+      core_(server_limits(context.config), smtp::ServerOptions{context.config.hostname, true}),
+      session_id_(new_session_id()),
+      session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session) {}
+
+Delivery& SmtpSession::delivery() {
+  if (!delivery_) {
+    delivery_ = config_.upstream
+                    ? make_upstream_delivery(*config_.upstream, context_.upstream_tls, config_.hostname)
+                    : make_spool_delivery(*config_.spool);
+  }
+  return *delivery_;
+}
+
+void SmtpSession::reply(const Reply& reply) {
+  if (auto answered = core_.reply(reply); !answered) {
+    // A reply the core did not expect is our bug; the session cannot go on.
+    log(LogLevel::error, "smtp.internal_error",
+        {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", answered.error().reason}});
+    closing_ = true;
+  }
+}
+
+void SmtpSession::log_error(std::string_view event, std::string_view cause) {
+  log(LogLevel::warning, event,
+      {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", std::string(cause)}});
+}
+
+Duration SmtpSession::read_timeout() const {
+  const auto left = session_deadline_ - std::chrono::steady_clock::now();
+  const Duration wait = in_data_ ? Duration(config_.timeouts.data) : Duration(config_.timeouts.command);
+  return std::max(Duration(std::chrono::milliseconds(1)), std::min(wait, Duration(left)));
+}
+
+boost::asio::awaitable<void> SmtpSession::flush(bool all) {
+  if (core_.pending_output().empty()) co_return;
+  if (!all && !core_.should_flush()) co_return;
+  const std::string out(core_.pending_output());
+  core_.consume_output(out.size());
+  co_await stream_.write(out, config_.timeouts.command);
+}
+
+Reply SmtpSession::ehlo_answer(const std::string& argument) const {
+  std::vector<std::string> keywords{"PIPELINING"};
+  keywords.push_back(config_.limits.max_message_size
+                         ? "SIZE " + std::to_string(config_.limits.max_message_size)
+                         : "SIZE");
+  keywords.push_back("8BITMIME");
+  keywords.push_back("ENHANCEDSTATUSCODES");
+  if (context_.server_tls && !core_.tls_active()) keywords.push_back("STARTTLS");
+  keywords.push_back("SMTPUTF8");
+  // draft-ietf-opes-smtp §4: opestrace and opesbypass are taken.
+  keywords.push_back("OPES");
+  return smtp::ehlo_reply(config_.hostname, "greets " + argument.substr(0, 255), keywords);
+}
+
+boost::asio::awaitable<void> SmtpSession::start_tls() {
+  co_await flush(true);
+  try {
+    co_await stream_.accept_tls(*context_.server_tls, config_.timeouts.command);
+  } catch (const boost::system::system_error& error) {
+    log_error("smtp.tls_failed", error.code().message());
+    closing_ = true;
+    co_return;
+  }
+  (void)core_.tls_started();
+  // RFC 3207 §4.2: the client starts over with EHLO.
+  helo_.clear();
+  esmtp_ = false;
+  log(LogLevel::debug, "smtp.tls",
+      {{"peer", stream_.peer()}, {"session", session_id_}, {"cipher", stream_.tls_description()}});
+}
+
+boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived& received) {
+  const smtp::Command& command = received.command;
+  switch (command.verb) {
+    case smtp::Verb::ehlo:
+    case smtp::Verb::helo:
+      co_await end_transaction(false);
+      helo_ = command.argument.substr(0, 255);
+      esmtp_ = command.verb == smtp::Verb::ehlo;
+      reply(esmtp_ ? ehlo_answer(command.argument) : make_reply(250, config_.hostname));
+      break;
+    case smtp::Verb::starttls:
+      if (!context_.server_tls) {
+        reply(make_reply(502, "5.5.1 STARTTLS not available"));
+      } else {
+        reply(make_reply(220, "2.0.0 Ready to start TLS"));
+      }
+      break;
+    case smtp::Verb::mail:
+      reply(co_await on_mail(*received.path));
+      break;
+    case smtp::Verb::rcpt:
+      reply(co_await on_rcpt(*received.path));
+      break;
+    case smtp::Verb::data:
+      reply(co_await on_data());
+      break;
+    case smtp::Verb::vrfy:
+    case smtp::Verb::expn: {
+      // smtp §3.1: VRFY and EXPN are parts of their own; only a transaction
+      // has an OCP transaction to carry them.
+      const bool vrfy = command.verb == smtp::Verb::vrfy;
+      std::optional<Reply> answer;
+      if (transaction_ && transaction_->adaptation) {
+        const ocp::smtp::AmPart part = vrfy ? ocp::smtp::AmPart::vrfy : ocp::smtp::AmPart::expn;
+        std::string argument = command.argument;
+        answer = co_await ask_callout(part, std::move(argument), nullptr,
+                                      smtp::PathRole::forward_path);
+      }
+      reply(answer ? *answer
+                   : vrfy ? make_reply(252, "2.5.0 Cannot VRFY user, but will accept message")
+                          : make_reply(502, "5.5.1 EXPN not available"));
+      break;
+    }
+    case smtp::Verb::auth:
+    case smtp::Verb::atrn:
+    case smtp::Verb::host:
+      reply(make_reply(502, "5.5.1 " + command.verb_text + " not available here"));
+      break;
+    default:
+      reply(make_reply(500, "5.5.1 Command unrecognized"));
+      break;
+  }
+}
+
+boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
+  if (auto* command = std::get_if<smtp::CommandReceived>(&event)) {
+    co_await on_command(*command);
+  } else if (auto* chunk = std::get_if<smtp::DataChunk>(&event)) {
+    if (transaction_ && transaction_->flow) {
+      transaction_->size += chunk->bytes.size();
+      co_await transaction_->flow->feed(chunk->bytes);
+    }
+  } else if (auto* end = std::get_if<smtp::DataEnd>(&event)) {
+    in_data_ = false;
+    reply(co_await on_data_end(*end));
+  } else if (std::holds_alternative<smtp::TransactionReset>(event)) {
+    co_await end_transaction(false);
+  } else if (std::holds_alternative<smtp::TlsRequested>(event)) {
+    co_await start_tls();
+  } else if (std::holds_alternative<smtp::ContinuationLine>(event)) {
+    reply(make_reply(501, "5.5.2 No exchange in progress"));
+  } else if (auto* close = std::get_if<smtp::CloseRequested>(&event)) {
+    co_await end_transaction(close->reason != smtp::CloseReason::quit);
+    closing_ = true;
+  } else if (std::holds_alternative<smtp::ClientClosed>(event)) {
+    co_await end_transaction(true);
+    closing_ = true;
+  }
+}
+
+boost::asio::awaitable<void> SmtpSession::run() {
+  core_.greet(smtp::greeting(config_.hostname));
+  std::array<char, 16 * 1024> buffer;
+  boost::system::error_code failure;
+  try {
+    for (;;) {
+      while (!closing_) {
+        auto event = core_.next_event();
+        if (!event) break;
+        co_await handle(std::move(*event));
+      }
+      co_await flush(closing_ || core_.closed());
+      if (closing_ || core_.closed()) break;
+      if (!core_.wants_input()) {
+        // Every event was handled; the core only stops reading while a
+        // reply is due, so this is our bug, not the client's.
+        log_error("smtp.internal_error", "the core neither reads nor has events");
+        break;
+      }
+      const std::size_t n = co_await stream_.read_some(boost::asio::buffer(buffer), read_timeout());
+      if (n == 0) {
+        core_.receive_eof();
+      } else {
+        core_.receive(std::string_view(buffer.data(), n));
+      }
+    }
+  } catch (const boost::system::system_error& error) {
+    failure = error.code();
+  }
+  if (failure == boost::asio::error::timed_out) {
+    log_error("smtp.timeout", in_data_ ? "no message data within the timeout"
+                                       : "no command within the timeout");
+    // RFC 5321 §4.5.3.2: the server may close after a timeout; say why.
+    const std::string goodbye =
+        make_reply(421, "4.4.2 " + config_.hostname + " Timeout, closing connection").wire();
+    try {
+      co_await stream_.write(goodbye, std::chrono::seconds(5));
+    } catch (const boost::system::system_error&) {
+    }
+  } else if (failure && failure != boost::asio::error::eof &&
+             failure != boost::asio::error::connection_reset) {
+    log_error("smtp.connection_error", failure.message());
+  }
+  co_await end_transaction(true);
+  if (delivery_) co_await delivery_->quit();
+  stream_.close();
+}
+
+boost::asio::awaitable<void> serve_smtp_client(GatewayContext& context,
+                                               boost::asio::ip::tcp::socket socket,
+                                               const Listener& listener) {
+  MailStream stream(std::move(socket));
+  if (context.open_sessions.fetch_add(1) >= context.config.limits.max_sessions) {
+    context.open_sessions.fetch_sub(1);
+    log(LogLevel::warning, "smtp.too_many_sessions", {{"peer", stream.peer()}});
+    const std::string refusal = make_reply(421, "4.3.2 " + context.config.hostname +
+                                                    " Too many connections, try again later")
+                                        .wire();
+    try {
+      co_await stream.write(refusal, std::chrono::seconds(5));
+    } catch (const boost::system::system_error&) {
+    }
+    stream.close();
+    co_return;
+  }
+  struct Release {
+    std::atomic<std::size_t>& count;
+    ~Release() { count.fetch_sub(1); }
+  } release{context.open_sessions};
+  SmtpSession session(context, std::move(stream), listener);
+  co_await session.run();
+}
+
+}  // namespace opes::proxy

@@ -1,0 +1,19 @@
+#pragma once
+// One SMTP client of opes-proxy (RFC 5321, before-queue proxy): the
+// protocol core (opes::smtp::ServerCore) driven over the socket, each mail
+// transaction sent through the callout server (draft-ietf-opes-smtp §3)
+// and handed to the upstream MTA or the spool only when adapted.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gateway_context.hpp"
+
+namespace opes::proxy {
+
+/// Serves the client on `socket` until QUIT, an error or a timeout.
+boost::asio::awaitable<void> serve_smtp_client(GatewayContext& context,
+                                               boost::asio::ip::tcp::socket socket,
+                                               const Listener& listener);
+
+}  // namespace opes::proxy

@@ -1,0 +1,104 @@
+#pragma once
+// SmtpSession, shared by smtp_session.cpp (the connection and the commands
+// outside a mail transaction) and session_transaction.cpp (MAIL, RCPT, DATA
+// and the message). Private to opes-proxy.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adaptation.hpp"
+#include "gateway_context.hpp"
+#include "message_flow.hpp"
+#include "opes/processor/opes_mail_parameters.hpp"
+#include "opes/processor/trace_entries.hpp"
+#include "opes/processor/trace_notification.hpp"
+#include "opes/proxy/delivery.hpp"
+#include "opes/proxy/mail_stream.hpp"
+#include "opes/smtp/server_core.hpp"
+
+namespace opes::proxy {
+
+using ocp::smtp::Reply;
+
+class SmtpSession {
+ public:
+  SmtpSession(GatewayContext& context, MailStream stream, const Listener& listener);
+  boost::asio::awaitable<void> run();
+
+ private:
+  /// One mail transaction, from MAIL to the reply after the final dot.
+  struct MailTransaction {
+    std::string id;  // session id "." number: Received id, trace session
+    smtp::PathArgument mail;
+    processor::OpesRequest request;
+    std::vector<std::string> recipients;  // accepted by the upstream
+    std::unique_ptr<Adaptation> adaptation;
+    std::vector<processor::ServiceOutcome> outcomes;
+    std::vector<processor::TraceEntry> services_run;
+    /// The failure policy answered 451 once: every later command of the
+    /// transaction gets it too (a message never passes half-adapted).
+    bool tempfailed = false;
+    bool upstream_mail_sent = false;
+    std::unique_ptr<MessageFlow> flow;
+    std::uint64_t size = 0;
+  };
+
+  // smtp_session.cpp
+  boost::asio::awaitable<void> handle(smtp::ServerEvent event);
+  boost::asio::awaitable<void> on_command(const smtp::CommandReceived& command);
+  boost::asio::awaitable<void> flush(bool all);
+  boost::asio::awaitable<void> start_tls();
+  void reply(const Reply& reply);
+  Reply ehlo_answer(const std::string& argument) const;
+  Duration read_timeout() const;
+  void log_error(std::string_view event, std::string_view cause);
+  Delivery& delivery();
+
+  // session_transaction.cpp
+  boost::asio::awaitable<Reply> on_mail(const smtp::PathArgument& path);
+  boost::asio::awaitable<Reply> on_rcpt(const smtp::PathArgument& path);
+  boost::asio::awaitable<Reply> on_data();
+  boost::asio::awaitable<Reply> on_data_end(const smtp::DataEnd& end);
+  boost::asio::awaitable<std::optional<Reply>> ask_callout(const ocp::smtp::AmPart& part,
+                                                           std::string payload,
+                                                           smtp::PathArgument* changed,
+                                                           smtp::PathRole role);
+  boost::asio::awaitable<Reply> deliver(processor::SpillBuffer& output);
+  boost::asio::awaitable<void> send_trace_notification(
+      const std::string& header_section, const std::string& sender,
+      const std::vector<processor::ServiceOutcome>& outcomes, const std::string& id);
+  Reply quarantine(processor::SpillBuffer& output);
+  /// The failure policy after `reason`: the reply to give (tempfail), or
+  /// nullopt when the message goes on unadapted (pass).
+  std::optional<Reply> adaptation_failed(std::string_view stage, std::string_view reason);
+  bool relay_permitted(const std::string& recipient) const;
+  std::vector<ocp::smtp::AmOption> session_meta() const;
+  processor::HeaderInsertion header_insertion() const;
+  /// RSET, QUIT, EHLO, a lost client: the transaction's OCP transaction ends
+  /// (smtp §3.2.1) and the upstream forgets the transaction.
+  boost::asio::awaitable<void> end_transaction(bool client_gone);
+  void log_message(const Reply& reply, std::string_view outcome);
+
+  GatewayContext& context_;
+  const ProxyConfig& config_;
+  MailStream stream_;
+  const Listener& listener_;
+  const ServiceGroup& group_;
+  smtp::ServerCore core_;
+  std::string session_id_;
+  std::unique_ptr<Delivery> delivery_;
+  std::string helo_;
+  bool esmtp_ = false;
+  bool in_data_ = false;
+  bool closing_ = false;
+  unsigned transactions_ = 0;
+  std::optional<MailTransaction> transaction_;
+  std::chrono::steady_clock::time_point session_deadline_;
+};
+
+}  // namespace opes::proxy
