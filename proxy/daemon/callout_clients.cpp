@@ -87,6 +87,9 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
     if (!chosen) break;
     const std::size_t server = *chosen;
     auto best = ready_connection(server);
+    // A server handed out as a probe that still has a working connection is
+    // up again.
+    if (best && !policy_.server(server).up) policy_.record_connected(server, processor::PoolClock::now());
     const std::size_t total = connections_[server].size() + connecting_[server];
     // A second connection is opened for load only while the first one is busy.
     if (best && (best->open_transactions() == 0 || total >= settings_.connections_per_server))

@@ -189,6 +189,7 @@ void CalloutConnection::pump() {
             inbox->events.push_back(std::move(e));
             inbox->signal.notify();
           } else if constexpr (std::is_same_v<E, processor::LinkFailed>) {
+            if (stopped_) return;  // our own shutdown, not the server's failure
             log(LogLevel::warning, "callout.link_failed",
                 {{"server", address_}, {"reason", e.reason}});
             if (!failure_reported_ && on_failure_) {

@@ -38,6 +38,28 @@ void MessageFlow::fail(std::string reason) {
   if (!failure_) failure_ = std::move(reason);
 }
 
+void MessageFlow::fail_local(ocp::smtp::Reply reply, std::string reason) {
+  if (failure_) return;
+  failure_ = std::move(reason);
+  local_failure_ = std::move(reply);
+}
+
+void MessageFlow::fail(const processor::ContentError& error) {
+  using Kind = processor::ContentError::Kind;
+  if (error.kind == Kind::limit_exceeded) {
+    // RFC 5321 §4.2.5 / RFC 3463 5.3.4: too big for this system, do not retry.
+    fail_local({552, {"5.3.4 Message header too large for this system"}}, error.reason);
+  } else if (error.kind == Kind::spill_failed) {
+    fail_local({451, {"4.3.0 Local error in processing, try again later"}}, error.reason);
+  } else {
+    fail(error.reason);
+  }
+}
+
+namespace {
+ocp::smtp::Reply spill_reply() { return {451, {"4.3.0 Local error in processing, try again later"}}; }
+}  // namespace
+
 void MessageFlow::emit(std::string_view octets) {
   if (failure_) return;
   if (!prepender_) {
@@ -50,9 +72,9 @@ void MessageFlow::emit(std::string_view octets) {
     limits.max_header_section = settings_.max_header_section;
     prepender_.emplace(std::move(insertion), limits);
   }
-  if (auto fed = prepender_->feed(octets); !fed) return fail(fed.error().reason);
+  if (auto fed = prepender_->feed(octets); !fed) return fail(fed.error());
   if (auto appended = output_.append(prepender_->take_output()); !appended)
-    return fail(appended.error().reason);
+    return fail_local(spill_reply(), appended.error().reason);
   if (header_section_.empty() && prepender_->header_section_done())
     header_section_ = prepender_->header_section();
 }
@@ -79,14 +101,14 @@ void MessageFlow::take_events() {
       if (auto added = assembler_->add_answer(answer->part, answer->bytes.view(),
                                               answer->starts_instance);
           !added) {
-        fail("answer: " + added.error().reason);
+        fail(processor::ContentError{added.error().kind, "answer: " + added.error().reason});
       }
     } else if (auto* ended = std::get_if<processor::AdaptedEnded>(&*event)) {
       adapted_ended_ = true;
       if (ended->result.effective_code() != ocp::Result::kOk) {
         fail("the callout server ended its message with " + result_text(ended->result));
       } else if (!rejection_ && !failure_) {
-        if (auto done = assembler_->answers_finished(); !done) fail(done.error().reason);
+        if (auto done = assembler_->answers_finished(); !done) fail(done.error());
       }
     } else if (auto* finished = std::get_if<processor::TransactionFinished>(&*event)) {
       transaction_finished_ = true;
@@ -106,7 +128,7 @@ void MessageFlow::drain_assembler() {
   if (!assembler_ || failure_ || rejection_) return;
   for (;;) {
     auto output = assembler_->take_output();
-    if (!output) return fail(output.error().reason);
+    if (!output) return fail(output.error());
     if (output->empty()) return;
     emit(*output);
   }
@@ -114,7 +136,7 @@ void MessageFlow::drain_assembler() {
 
 boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
   if (settings_.keep_original) {
-    if (auto kept = original_.append(chunk); !kept) fail(kept.error().reason);
+    if (auto kept = original_.append(chunk); !kept) fail_local(spill_reply(), kept.error().reason);
   }
   if (failure_ || rejection_) co_return;
   if (!adaptation_) {
@@ -122,12 +144,12 @@ boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
     co_return;
   }
   if (auto fed = splitter_->feed(chunk); !fed) {
-    fail(fed.error().reason);
+    fail(fed.error());
     co_return;
   }
   while (auto piece = splitter_->next_piece()) {
     if (auto noted = assembler_->note_original(*piece); !noted) {
-      fail(noted.error().reason);
+      fail(noted.error());
       co_return;
     }
     if (piece->part) {
@@ -143,13 +165,18 @@ boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
   drain_assembler();
 }
 
+MessageOutcome MessageFlow::failed_outcome() const {
+  if (local_failure_) return {MessageOutcome::Kind::local_error, local_failure_, *failure_};
+  return {MessageOutcome::Kind::failed, std::nullopt, *failure_};
+}
+
 boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
   if (adaptation_ && !failure_ && !rejection_) {
-    if (auto finished = splitter_->finish(); !finished) fail(finished.error().reason);
+    if (auto finished = splitter_->finish(); !finished) fail(finished.error());
     while (!failure_) {
       auto piece = splitter_->next_piece();
       if (!piece) break;
-      if (auto noted = assembler_->note_original(*piece); !noted) fail(noted.error().reason);
+      if (auto noted = assembler_->note_original(*piece); !noted) fail(noted.error());
       if (piece->part && !failure_) {
         auto sent = co_await adaptation_->send_content(*piece->part, piece->bytes,
                                                        piece->starts_instance);
@@ -157,7 +184,7 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
       }
     }
     if (!failure_) {
-      if (auto done = assembler_->original_finished(); !done) fail(done.error().reason);
+      if (auto done = assembler_->original_finished(); !done) fail(done.error());
     }
     if (!failure_) {
       if (auto ended = adaptation_->end_original(); !ended) fail(ended.error().reason);
@@ -175,16 +202,16 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
     take_events();
     drain_assembler();
   }
-  if (failure_) co_return MessageOutcome{MessageOutcome::Kind::failed, std::nullopt, *failure_};
+  if (failure_) co_return failed_outcome();
   if (rejection_) co_return MessageOutcome{MessageOutcome::Kind::reject, rejection_, {}};
   emit("");  // a message with no content still gets the proxy's fields
-  if (auto finished = prepender_->finish(); !finished) fail(finished.error().reason);
+  if (auto finished = prepender_->finish(); !finished) fail(finished.error());
   if (!failure_) {
     if (auto appended = output_.append(prepender_->take_output()); !appended)
-      fail(appended.error().reason);
+      fail_local(spill_reply(), appended.error().reason);
     if (header_section_.empty()) header_section_ = prepender_->header_section();
   }
-  if (failure_) co_return MessageOutcome{MessageOutcome::Kind::failed, std::nullopt, *failure_};
+  if (failure_) co_return failed_outcome();
   if (adaptation_ && adaptation_->advice()) {
     co_return MessageOutcome{*adaptation_->advice() == ocp::smtp::Advice::discard
                                  ? MessageOutcome::Kind::discard

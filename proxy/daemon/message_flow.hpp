@@ -29,6 +29,7 @@ struct MessageOutcome {
     discard,     // Advice: discard
     quarantine,  // Advice: quarantine; output() is the adapted message
     failed,      // adaptation failed (`reason`); the failure policy decides
+    local_error, // the message broke a limit or the disk failed: `reply`
   };
   Kind kind = Kind::deliver;
   std::optional<ocp::smtp::Reply> reply;
@@ -60,12 +61,20 @@ class MessageFlow {
   /// The original with `insertion.received` only, for FailurePolicy::pass
   /// (empty unless keep_original).
   ocp::Expected<void, std::string> use_original();
+  bool kept_original() const { return settings_.keep_original; }
   /// The output's header section with the inserted fields (trace notification).
   const std::string& header_section() const { return header_section_; }
 
  private:
+  /// The adaptation cannot go on (the failure policy applies).
   void fail(std::string reason);
+  /// The message cannot go on whatever the callout server says: a limit
+  /// (5yz) or the spill file (4yz).
+  void fail_local(ocp::smtp::Reply reply, std::string reason);
+  /// By kind: limits and the spill file are local, the rest the callout's.
+  void fail(const processor::ContentError& error);
   ocp::Expected<void, processor::ContentError> route_pieces();
+  MessageOutcome failed_outcome() const;
   void take_events();
   void drain_assembler();
   void emit(std::string_view octets);
@@ -81,6 +90,7 @@ class MessageFlow {
   std::vector<processor::OriginalPiece> to_send_;
   std::string header_section_;
   std::optional<std::string> failure_;
+  std::optional<ocp::smtp::Reply> local_failure_;
   std::optional<ocp::smtp::Reply> rejection_;
   bool adapted_ended_ = false;
   bool transaction_finished_ = false;

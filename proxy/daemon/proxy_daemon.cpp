@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <list>
 #include <thread>
@@ -155,6 +156,18 @@ int run_daemon(const ProxyConfig& config) {
   for (Worker& worker : workers)
     asio::co_spawn(worker.context, worker.clients.run_health_checks(), asio::detached);
 
+  // SIGHUP would end the process by default; opes-proxy reads its
+  // configuration at start only, so it is noted and ignored.
+  asio::signal_set hangups(main_context, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& error, int) {
+        if (error) return;
+        log(LogLevel::warning, "proxy.sighup_ignored",
+            {{"cause", "the configuration is read at start only; restart to apply changes"}});
+        hangups.async_wait(on_hangup);
+      };
+  hangups.async_wait(on_hangup);
+
   asio::signal_set signals(main_context, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& error, int number) {
     if (error) return;
@@ -163,6 +176,8 @@ int run_daemon(const ProxyConfig& config) {
          {"sessions", std::to_string(sessions.load())}});
     stopping = true;
     for (tcp::acceptor& acceptor : acceptors) acceptor.close();
+    for (Worker& worker : workers)
+      asio::post(worker.context, [&worker] { worker.clients.close(); });
     // Open sessions finish their transactions; then everything stops.
     asio::co_spawn(
         main_context,
@@ -173,6 +188,7 @@ int run_daemon(const ProxyConfig& config) {
             timer.expires_after(std::chrono::milliseconds(50));
             co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
           }
+          hangups.cancel();
           for (Worker& worker : workers) {
             asio::post(worker.context, [&worker] {
               worker.clients.stop();

@@ -316,19 +316,32 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
     if (auto refusal = adaptation_failed("DATA", outcome.reason)) {
       result = *refusal;
       summary = "tempfail";
+    } else if (!t.flow->kept_original()) {
+      // pass, but nothing to pass: the failure came before any adaptation.
+      log_error("proxy.message_failed", outcome.reason);
+      result = make_reply(451, "4.3.0 Local error in processing, try again later");
+      summary = "tempfail";
     } else if (auto original = t.flow->use_original(); !original) {
       log_error("proxy.spill_failed", original.error());
-      result = make_reply(451, "4.3.0 Local error in processing");
+      result = make_reply(451, "4.3.0 Local error in processing, try again later");
       summary = "tempfail";
     } else {
       outcome.kind = MessageOutcome::Kind::deliver;
       summary = "passed unadapted";
     }
+  } else if (outcome.kind == MessageOutcome::Kind::local_error) {
+    log_error("proxy.message_failed", outcome.reason);
+    result = *outcome.reply;
+    summary = "refused";
   }
   switch (outcome.kind) {
     case MessageOutcome::Kind::deliver:
       result = co_await deliver(t.flow->output());
-      if (summary.empty()) summary = "delivered";
+      if (!positive(result)) {
+        summary = "refused upstream";
+      } else if (summary.empty()) {
+        summary = config_.upstream ? "delivered" : "spooled";
+      }
       break;
     case MessageOutcome::Kind::reject:
       result = *outcome.reply;
@@ -343,6 +356,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
       summary = "quarantined";
       break;
     case MessageOutcome::Kind::failed:
+    case MessageOutcome::Kind::local_error:
       break;
   }
   if (outcome.kind != MessageOutcome::Kind::deliver && t.upstream_mail_sent)

@@ -212,6 +212,7 @@ void check(const ProxyConfig& config, JsonReader& reader) {
   }
   if (config.callout.service_groups.empty())
     reader.fail("callout.service_groups", "needs at least one service group");
+  if (config.callout.servers.empty()) reader.fail("callout.servers", "needs at least one server");
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     const std::string& name = config.listeners[i].service_group;
     if (!name.empty() && !config.find_group(name))

@@ -51,7 +51,7 @@ class SpoolDelivery final : public Delivery {
     auto committed = message_->commit();
     message_.reset();
     if (!committed) co_return storage_failure(committed.error());
-    log(LogLevel::info, "spooled", {{"file", committed->string()}});
+    log(LogLevel::info, "spool.stored", {{"file", committed->string()}});
     co_return Reply{250, {"2.0.0 Ok: queued as " + committed->filename().string()}};
   }
 
@@ -75,7 +75,7 @@ class SpoolDelivery final : public Delivery {
 
  private:
   Reply storage_failure(const std::string& reason) {
-    log(LogLevel::error, "spool-failed", {{"spool", directory_.string()}, {"reason", reason}});
+    log(LogLevel::error, "spool.failed", {{"spool", directory_.string()}, {"reason", reason}});
     return Reply{451, {"4.3.0 Local storage failed, try again later"}};
   }
 

@@ -219,7 +219,7 @@ class UpstreamDelivery final : public Delivery {
   }
 
   Reply fail(const std::string& reason) {
-    log(LogLevel::warning, "upstream-failed", {{"upstream", describe()}, {"reason", reason}});
+    log(LogLevel::warning, "upstream.failed", {{"upstream", describe()}, {"reason", reason}});
     drop();
     return make_reply(451, "4.4.1 Upstream mail server unavailable, try again later");
   }

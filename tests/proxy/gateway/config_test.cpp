@@ -109,3 +109,10 @@ TEST_CASE("the shipped default configuration reads without a problem") {
   CHECK(config->listeners.front().port == 10025);
   CHECK(config->find_group("inbound")->services.size() == 2);
 }
+
+TEST_CASE("at least one callout server is needed") {
+  std::string json(kMinimal);
+  const std::string servers = R"("servers": [{"address": "127.0.0.1"}])";
+  json.replace(json.find(servers), servers.size(), R"("servers": [])");
+  CHECK(errors_of(json).find("callout.servers: needs at least one server") != std::string::npos);
+}
