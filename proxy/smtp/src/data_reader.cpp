@@ -2,11 +2,37 @@
 
 #include "opes/smtp/command_error.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace opes::smtp {
 
 std::size_t DataReader::read(std::string_view wire, std::string& content, std::size_t room) {
   std::size_t used = 0;
   while (used < wire.size() && state_ != State::done) {
+    if (state_ == State::in_line) {
+      // Fast path: a run of octets that are neither CR nor LF is content as
+      // it is, when it breaks no limit (else the octet-wise path below finds
+      // the exact octet that does).
+      const char* begin = wire.data() + used;
+      const std::size_t left = wire.size() - used;
+      const auto* cr = static_cast<const char*>(std::memchr(begin, '\r', left));
+      const std::size_t to_cr = cr ? static_cast<std::size_t>(cr - begin) : left;
+      const auto* lf = static_cast<const char*>(std::memchr(begin, '\n', to_cr));
+      std::size_t run = lf ? static_cast<std::size_t>(lf - begin) : to_cr;
+      if (content.size() < room) run = std::min(run, room - content.size());
+      const bool fits_line =
+          limits_.max_line_length == 0 || line_octets_ + run <= limits_.max_line_length;
+      const bool fits_message =
+          limits_.max_message_size == 0 || content_size_ + run <= limits_.max_message_size;
+      if (run > 1 && fits_line && fits_message) {
+        line_octets_ += run;
+        append(content, std::string_view(begin, run));
+        used += run;
+        if (content.size() >= room) break;
+        continue;
+      }
+    }
     const char octet = wire[used++];
     if (state_ != State::line_start && state_ != State::done) ++line_octets_;
     step(octet, content);

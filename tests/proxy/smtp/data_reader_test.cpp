@@ -129,3 +129,60 @@ TEST_CASE("every split of the input gives the same content") {
 }
 
 }  // namespace opes::smtp::test
+
+namespace opes::smtp::test {
+
+TEST_CASE("reading whole buffers gives what reading octet by octet gives, limits included") {
+  // The reader copies runs of ordinary octets at once; fed one octet at a
+  // time it takes the octet-wise path. Both must agree on the content, the
+  // octets used, the end and the exact violation, for inputs that hit every
+  // limit and every CR/LF case.
+  std::uint32_t seed = 12345;
+  const auto next = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  const std::string alphabet = "ab.\r\n\r\nxyz..";
+  for (int round = 0; round < 3000; ++round) {
+    std::string wire;
+    const std::size_t length = next() % 300;
+    for (std::size_t i = 0; i < length; ++i) {
+      // Mostly well-formed lines of varying length, sometimes raw noise.
+      if (next() % 8 == 0) {
+        wire += alphabet[next() % alphabet.size()];
+      } else {
+        wire += std::string(next() % 40, static_cast<char>('a' + next() % 26)) + "\r\n";
+      }
+    }
+    if (next() % 2) wire += ".\r\n";
+    const DataLimits limits{next() % 2 ? std::size_t{0} : std::size_t{10 + next() % 40},
+                            next() % 2 ? std::uint64_t{0} : std::uint64_t{next() % 400}};
+    const std::size_t room = next() % 3 ? SIZE_MAX : 1 + next() % 64;
+
+    DataReader whole(limits);
+    std::string whole_content;
+    std::size_t whole_used = 0;
+    while (whole_used < wire.size() && !whole.finished()) {
+      const std::size_t used = whole.read(std::string_view(wire).substr(whole_used), whole_content, room);
+      whole_used += used;
+      if (used == 0) break;
+      if (room != SIZE_MAX) whole_content.clear();
+    }
+
+    DataReader octets(limits);
+    std::string octet_content;
+    std::size_t octet_used = 0;
+    while (octet_used < wire.size() && !octets.finished()) {
+      octet_used += octets.read(std::string_view(wire).substr(octet_used, 1), octet_content, room);
+      if (room != SIZE_MAX && octet_content.size() >= room) octet_content.clear();
+    }
+    INFO("round " << round);
+    CHECK(whole.finished() == octets.finished());
+    CHECK(whole.violation() == octets.violation());
+    CHECK(whole.content_size() == octets.content_size());
+    CHECK(whole_used == octet_used);
+    if (room == SIZE_MAX) CHECK(whole_content == octet_content);
+  }
+}
+
+}  // namespace opes::smtp::test

@@ -61,3 +61,31 @@ TEST_CASE("the stuffer is ready for a new message after finish") {
 }
 
 }  // namespace opes::smtp::test
+
+namespace opes::smtp::test {
+
+TEST_CASE("encoding a buffer at once gives what encoding it octet by octet gives") {
+  std::uint32_t seed = 777;
+  const auto next = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  const std::string alphabet = "ab..\r\n\r\r\n\nxyz";
+  for (int round = 0; round < 3000; ++round) {
+    std::string content;
+    const std::size_t length = next() % 200;
+    for (std::size_t i = 0; i < length; ++i) content += alphabet[next() % alphabet.size()];
+    DotStuffer whole;
+    std::string whole_wire;
+    whole.encode(content, whole_wire);
+    whole.finish(whole_wire);
+    DotStuffer octets;
+    std::string octet_wire;
+    for (char octet : content) octets.encode(std::string_view(&octet, 1), octet_wire);
+    octets.finish(octet_wire);
+    INFO("round " << round);
+    CHECK(whole_wire == octet_wire);
+  }
+}
+
+}  // namespace opes::smtp::test
