@@ -9,6 +9,7 @@
 #include "callout_clients.hpp"
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
+#include "opes/proxy/delivery.hpp"
 #include "opes/proxy/tls.hpp"
 
 namespace opes::proxy {
@@ -20,6 +21,7 @@ struct GatewayContext {
   TlsContext upstream_tls;  // null: no STARTTLS upstream (or spool delivery)
   const processor::TraceEntries& trace;
   std::atomic<std::size_t>& open_sessions;  // all threads' (limits.max_sessions)
+  DeliveryCache& upstream_connections;      // this thread's idle upstream connections
 };
 
 }  // namespace opes::proxy

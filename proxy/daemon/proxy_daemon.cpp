@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
@@ -38,10 +39,12 @@ struct Worker {
          std::atomic<std::size_t>& sessions)
       : clients(context.get_executor(), config.callout, make_link_settings(config.callout),
                 std::move(callout_tls)),
-        gateway{config, clients, std::move(server_tls), std::move(upstream_tls), trace, sessions} {}
+        gateway{config, clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
+                upstream_connections} {}
 
   asio::io_context context{1};
   CalloutClients clients;
+  DeliveryCache upstream_connections;
   GatewayContext gateway;
 };
 
@@ -70,6 +73,16 @@ asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, const Listener& li
     socket.set_option(tcp::no_delay(true));
     asio::co_spawn(worker.context, serve_smtp_client(worker.gateway, std::move(socket), listener),
                    asio::detached);
+  }
+}
+
+/// Idle cached upstream connections are closed after a few seconds.
+asio::awaitable<void> expire_idle_upstreams(DeliveryCache& cache, std::atomic<bool>& stopping) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping) {
+    timer.expires_after(std::chrono::seconds(1));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    cache.expire();
   }
 }
 
@@ -121,6 +134,18 @@ int run_daemon(const ProxyConfig& config) {
     return 1;
   }
 
+  // Every service URI must make a valid trace entry (draft §4.1): checked
+  // once here, not found out on every message.
+  for (const ServiceGroup& group : config.callout.service_groups) {
+    std::vector<processor::TraceEntry> services;
+    for (const ServiceSettings& service : group.services) services.push_back({service.uri, {}});
+    if (auto fields = trace->header_fields("check", services); !fields) {
+      std::cerr << "opes-proxy: callout.service_groups '" << group.name
+                << "': a service uri cannot be traced: " << fields.error().reason << "\n";
+      return 1;
+    }
+  }
+
   std::atomic<std::size_t> sessions{0};
   std::list<Worker> workers;  // stable addresses: sessions refer to their worker
   for (unsigned i = 0; i < config.threads; ++i)
@@ -153,8 +178,11 @@ int run_daemon(const ProxyConfig& config) {
     asio::co_spawn(main_context, accept_clients(acceptor, *listener++, workers, stopping),
                    asio::detached);
   }
-  for (Worker& worker : workers)
+  for (Worker& worker : workers) {
     asio::co_spawn(worker.context, worker.clients.run_health_checks(), asio::detached);
+    asio::co_spawn(worker.context, expire_idle_upstreams(worker.upstream_connections, stopping),
+                   asio::detached);
+  }
 
   // SIGHUP would end the process by default; opes-proxy reads its
   // configuration at start only, so it is noted and ignored.

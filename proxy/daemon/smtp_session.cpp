@@ -42,6 +42,7 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session) {}
 
 Delivery& SmtpSession::delivery() {
+  if (!delivery_ && config_.upstream) delivery_ = context_.upstream_connections.take();
   if (!delivery_) {
     delivery_ = config_.upstream
                     ? make_upstream_delivery(*config_.upstream, context_.upstream_tls, config_.hostname)
@@ -233,6 +234,9 @@ boost::asio::awaitable<void> SmtpSession::run() {
     log_error("smtp.connection_error", failure.message());
   }
   co_await end_transaction(true);
+  // An idle upstream connection serves the next client (no new TCP and
+  // EHLO per message); the others say QUIT.
+  if (delivery_) delivery_ = context_.upstream_connections.give(std::move(delivery_));
   if (delivery_) co_await delivery_->quit();
   stream_.close();
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/as_tuple.hpp>
 
 #include <openssl/ssl.h>
 
@@ -22,9 +23,11 @@ namespace {
 using namespace asio::experimental::awaitable_operators;
 using asio::use_awaitable;
 
+/// Completes at the timeout, or quietly when cancelled (no exception: a
+/// cancelled timer is the common case).
 asio::awaitable<void> expire(Duration timeout) {
   asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-  co_await timer.async_wait(use_awaitable);
+  co_await timer.async_wait(asio::as_tuple(use_awaitable));
 }
 
 [[noreturn]] void throw_timeout() {
@@ -88,7 +91,10 @@ std::string describe(const tcp::endpoint& endpoint) {
 
 }  // namespace
 
-MailStream::MailStream(tcp::socket socket) : plain_(std::make_unique<tcp::socket>(std::move(socket))) {
+MailStream::MailStream(tcp::socket socket)
+    : plain_(std::make_unique<tcp::socket>(std::move(socket))),
+      read_timer_(std::make_unique<asio::steady_timer>(plain_->get_executor())),
+      write_timer_(std::make_unique<asio::steady_timer>(plain_->get_executor())) {
   boost::system::error_code ec;
   const auto endpoint = plain_->remote_endpoint(ec);
   if (!ec) {
@@ -119,27 +125,43 @@ asio::awaitable<MailStream> MailStream::connect(std::string host, std::uint16_t 
   co_return MailStream(std::move(socket));
 }
 
+std::shared_ptr<MailStream::Deadline> MailStream::arm(asio::steady_timer& timer, Duration timeout) {
+  auto deadline = std::make_shared<Deadline>();
+  timer.expires_after(timeout);
+  tcp::socket* raw = &socket();
+  timer.async_wait([deadline, raw](const boost::system::error_code& ec) {
+    // `done`: the operation completed first and the stream may be gone.
+    if (ec || deadline->done) return;
+    deadline->fired = true;
+    boost::system::error_code ignored;
+    raw->cancel(ignored);
+  });
+  return deadline;
+}
+
+// Reads and writes run with a timer that cancels the socket, not with
+// `||`: they are the hot path, and `||` spawns a coroutine per operation.
 asio::awaitable<std::size_t> MailStream::read_some(asio::mutable_buffer buffer, Duration timeout) {
-  auto read = [&]() -> asio::awaitable<std::size_t> {
-    boost::system::error_code ec;
-    std::size_t n = tls_ ? co_await tls_->async_read_some(buffer, asio::redirect_error(use_awaitable, ec))
-                         : co_await plain_->async_read_some(buffer, asio::redirect_error(use_awaitable, ec));
-    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) co_return 0;
-    if (ec) throw boost::system::system_error(ec);
-    co_return n;
-  };
-  co_return co_await within(read(), timeout);
+  auto deadline = arm(*read_timer_, timeout);
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(buffer, asio::as_tuple(use_awaitable))
+                      : co_await plain_->async_read_some(buffer, asio::as_tuple(use_awaitable));
+  deadline->done = true;
+  read_timer_->cancel();
+  if (deadline->fired) throw_timeout();
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) co_return 0;
+  if (ec) throw boost::system::system_error(ec);
+  co_return n;
 }
 
 asio::awaitable<void> MailStream::write(std::string_view bytes, Duration timeout) {
-  auto write_all = [&]() -> asio::awaitable<void> {
-    if (tls_) {
-      co_await asio::async_write(*tls_, asio::buffer(bytes), use_awaitable);
-    } else {
-      co_await asio::async_write(*plain_, asio::buffer(bytes), use_awaitable);
-    }
-  };
-  co_await within(write_all(), timeout);
+  auto deadline = arm(*write_timer_, timeout);
+  auto [ec, written] = tls_ ? co_await asio::async_write(*tls_, asio::buffer(bytes), asio::as_tuple(use_awaitable))
+                            : co_await asio::async_write(*plain_, asio::buffer(bytes), asio::as_tuple(use_awaitable));
+  (void)written;
+  deadline->done = true;
+  write_timer_->cancel();
+  if (deadline->fired) throw_timeout();
+  if (ec) throw boost::system::system_error(ec);
 }
 
 asio::awaitable<void> MailStream::accept_tls(asio::ssl::context& context, Duration timeout) {

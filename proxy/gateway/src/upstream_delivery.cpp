@@ -25,6 +25,9 @@ using support::LogLevel;
 
 Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
 
+/// Message content is written in batches of this size.
+constexpr std::size_t kWriteBatch = std::size_t{64} << 10;
+
 /// Thrown inside the class when the upstream dialogue cannot go on; turned
 /// into a 4yz reply for the client at the public methods.
 struct UpstreamFailure {
@@ -48,6 +51,12 @@ bool upstream_takes(const smtp::ServerCapabilities& caps, const smtp::MailParame
   return caps.has(parameter.keyword);
 }
 
+struct Unsupported {
+  Reply reply;
+};
+
+bool is_positive(const Reply& reply) { return reply.code >= 200 && reply.code < 300; }
+
 class UpstreamDelivery final : public Delivery {
  public:
   UpstreamDelivery(const Upstream& upstream, TlsContext tls, std::string helo_name)
@@ -55,19 +64,31 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
     try {
+      const bool reused = std::exchange(reused_, false) && stream_;
       if (!stream_) co_await connect();
-      smtp::PathArgument forwarded{reverse_path.path, {}};
-      for (const auto& parameter : reverse_path.parameters) {
-        if (upstream_takes(capabilities_, parameter)) {
-          forwarded.parameters.push_back(parameter);
-        } else if (smtp::requests_smtputf8(smtp::PathArgument{"", {parameter}})) {
-          // RFC 6531 §3.2: the message needs SMTPUTF8 all the way.
-          co_return make_reply(553, "5.6.7 The next hop does not support SMTPUTF8");
-        }
+      in_transaction_ = true;
+      Reply reply;
+      bool stale = false;
+      try {
+        reply = co_await command(mail_line(reverse_path));
+        // RFC 5321 §3.8: a server closing an idle connection says 421 first.
+        stale = reused && reply.code == 421;
+      } catch (const UpstreamFailure&) {
+        if (!reused) throw;
+        stale = true;
       }
-      co_return co_await command(smtp::format_mail(forwarded));
+      if (stale) {
+        drop();
+        co_await connect();
+        reply = co_await command(mail_line(reverse_path));
+      }
+      if (!is_positive(reply)) in_transaction_ = false;
+      co_return reply;
     } catch (const UpstreamFailure& failure) {
       co_return fail(failure.reason);
+    } catch (const Unsupported& unsupported) {
+      in_transaction_ = false;
+      co_return unsupported.reply;
     }
   }
 
@@ -84,6 +105,8 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<std::optional<Reply>> begin_data() override {
     try {
+      wire_.clear();
+      stuffer_ = smtp::DotStuffer{};
       Reply reply = co_await command("DATA\r\n");
       if (reply.code == 354) co_return std::nullopt;
       co_return reply;
@@ -93,22 +116,26 @@ class UpstreamDelivery final : public Delivery {
   }
 
   asio::awaitable<void> write_data(std::string_view content) override {
-    wire_.clear();
+    // Small messages go out with the final dot in one write.
     stuffer_.encode(content, wire_);
+    if (wire_.size() < kWriteBatch || data_failure_) co_return;
     try {
       co_await send(wire_);
     } catch (const UpstreamFailure& failure) {
       data_failure_ = failure.reason;
     }
+    wire_.clear();
   }
 
   asio::awaitable<Reply> end_data() override {
     try {
       if (data_failure_) throw UpstreamFailure{*std::exchange(data_failure_, std::nullopt)};
-      wire_.clear();
       stuffer_.finish(wire_);
       co_await send(wire_);
-      co_return co_await read_reply();
+      wire_.clear();
+      Reply reply = co_await read_reply();
+      in_transaction_ = false;
+      co_return reply;
     } catch (const UpstreamFailure& failure) {
       co_return fail(failure.reason);
     }
@@ -117,11 +144,19 @@ class UpstreamDelivery final : public Delivery {
   asio::awaitable<void> reset() override {
     if (!stream_) co_return;
     try {
-      co_await command("RSET\r\n");
+      const Reply reply = co_await command("RSET\r\n");
+      if (reply.code == 250) {
+        in_transaction_ = false;
+      } else {
+        drop();
+      }
     } catch (const UpstreamFailure&) {
       drop();
     }
   }
+
+  bool reusable() const override { return stream_.has_value() && !in_transaction_; }
+  void prepare_reuse() override { reused_ = true; }
 
   void abort() override { drop(); }
 
@@ -139,6 +174,21 @@ class UpstreamDelivery final : public Delivery {
   }
 
  private:
+  /// MAIL with the parameters the upstream announced (the capabilities are
+  /// the current connection's).
+  std::string mail_line(const smtp::PathArgument& reverse_path) const {
+    smtp::PathArgument forwarded{reverse_path.path, {}};
+    for (const auto& parameter : reverse_path.parameters) {
+      if (upstream_takes(capabilities_, parameter)) {
+        forwarded.parameters.push_back(parameter);
+      } else if (smtp::requests_smtputf8(smtp::PathArgument{"", {parameter}})) {
+        // RFC 6531 §3.2: the message needs SMTPUTF8 all the way.
+        throw Unsupported{make_reply(553, "5.6.7 The next hop does not support SMTPUTF8")};
+      }
+    }
+    return smtp::format_mail(forwarded);
+  }
+
   asio::awaitable<void> connect() {
     try {
       stream_.emplace(co_await MailStream::connect(upstream_.address, upstream_.port,
@@ -227,6 +277,9 @@ class UpstreamDelivery final : public Delivery {
   void drop() {
     if (stream_) stream_->close();
     stream_.reset();
+    in_transaction_ = false;
+    wire_.clear();
+    data_failure_.reset();
   }
 
   const Upstream& upstream_;
@@ -238,6 +291,8 @@ class UpstreamDelivery final : public Delivery {
   smtp::DotStuffer stuffer_;
   std::string wire_;
   std::optional<std::string> data_failure_;
+  bool in_transaction_ = false;
+  bool reused_ = false;
 };
 
 }  // namespace
@@ -245,6 +300,30 @@ class UpstreamDelivery final : public Delivery {
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
                                                  std::string helo_name) {
   return std::make_unique<UpstreamDelivery>(upstream, std::move(tls), std::move(helo_name));
+}
+
+std::unique_ptr<Delivery> DeliveryCache::take() {
+  expire();
+  if (idle_.empty()) return nullptr;
+  std::unique_ptr<Delivery> delivery = std::move(idle_.back().delivery);
+  idle_.pop_back();
+  delivery->prepare_reuse();
+  return delivery;
+}
+
+std::unique_ptr<Delivery> DeliveryCache::give(std::unique_ptr<Delivery> delivery) {
+  expire();
+  if (!delivery || !delivery->reusable() || idle_.size() >= max_idle_) return delivery;
+  idle_.push_back({std::move(delivery), std::chrono::steady_clock::now()});
+  return nullptr;
+}
+
+void DeliveryCache::expire() {
+  const auto now = std::chrono::steady_clock::now();
+  // Oldest first: the front ages out first.
+  std::size_t old = 0;
+  while (old < idle_.size() && now - idle_[old].since > max_age_) idle_[old++].delivery->abort();
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(old));
 }
 
 }  // namespace opes::proxy

@@ -102,11 +102,11 @@ class Sink:
     """smtp-sink storing each transaction in its own file (envelope in
     X-Mail-Args / X-Rcpt-Args lines, then the message)."""
 
-    def __init__(self, folder, extra=()):
+    def __init__(self, folder, extra=(), port=None):
         self.folder = os.path.join(folder, "sink")
         os.makedirs(self.folder, exist_ok=True)
         os.chmod(self.folder, 0o777)  # smtp-sink writes as nobody
-        self.port = free_port()
+        self.port = port or free_port()
         argv = ["smtp-sink"]
         if os.geteuid() == 0:
             argv += ["-u", "nobody"]
@@ -238,6 +238,12 @@ class Gateway:
             process.kill(signal.SIGTERM)
         self.folder.cleanup()
         return False
+
+    def restart_sink(self):
+        """A new smtp-sink on the same port, as after an MTA restart."""
+        self.sink.process.kill()
+        self.sink = Sink(self.folder.name, self.sink_args, port=self.sink.port)
+        self.processes.append(self.sink.process)
 
     def logs(self):
         return "\n".join(f"--- {p.what}\n{p.log()}" for p in self.processes)

@@ -343,6 +343,21 @@ def the_upstream_refusing_the_message_gives_its_reply_to_the_client(paths):
             check(code == 450 and text.startswith(b"4.3.0"), f"{code} {text}")
 
 
+@case
+def a_cached_upstream_connection_that_went_away_is_replaced_and_the_message_arrives(paths):
+    with Gateway(paths) as gateway:
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            client.sendmail("sender@example.org", ["user@example.net"], message("first"))
+        # The proxy keeps its idle upstream connection for the next client;
+        # the MTA restarts meanwhile, so that connection is dead.
+        gateway.restart_sink()
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            refused = client.sendmail("sender@example.org", ["user@example.net"], message("second"))
+            check(refused == {}, str(refused))
+        dumps = gateway.sink.messages(2)
+        check(len(dumps) == 2 and "Subject: second" in dumps[-1], "\n====\n".join(dumps) + gateway.logs())
+
+
 # ---- the daemon ---------------------------------------------------------------
 
 @case

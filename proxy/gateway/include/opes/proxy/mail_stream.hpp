@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <memory>
@@ -55,8 +56,19 @@ class MailStream {
 
  private:
   tcp::socket& socket();
+  /// Starts `timer` for one read or write: at expiry it cancels the
+  /// socket's operations. The returned state says whether it fired; the
+  /// caller sets `done` when its operation completed first.
+  struct Deadline {
+    bool fired = false;
+    bool done = false;
+  };
+  std::shared_ptr<Deadline> arm(asio::steady_timer& timer, Duration timeout);
 
   std::unique_ptr<tcp::socket> plain_;
+  // Heap-held so that a moved stream's pending timer handlers stay valid.
+  std::unique_ptr<asio::steady_timer> read_timer_;
+  std::unique_ptr<asio::steady_timer> write_timer_;
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
   std::string peer_address_;
   std::string peer_;
