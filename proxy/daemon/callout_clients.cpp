@@ -1,6 +1,8 @@
 #include "callout_clients.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -11,8 +13,14 @@ namespace opes::proxy {
 
 namespace {
 
+using namespace asio::experimental::awaitable_operators;
 using support::log;
 using support::LogLevel;
+
+asio::awaitable<void> sleep_until(std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 processor::CalloutPool make_policy(const CalloutSettings& settings) {
   std::vector<std::string> addresses;
@@ -45,7 +53,8 @@ CalloutClients::CalloutClients(asio::any_io_executor executor, const CalloutSett
       tls_(std::move(tls)),
       policy_(make_policy(settings)),
       connections_(settings.servers.size()),
-      connecting_(settings.servers.size(), 0) {}
+      connecting_(settings.servers.size(), 0),
+      connection_changed_(executor_) {}
 
 std::shared_ptr<CalloutConnection> CalloutClients::ready_connection(std::size_t server) {
   std::shared_ptr<CalloutConnection> best;
@@ -65,6 +74,8 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std:
   ++connecting_[server];
   const bool ready = co_await connection->open(settings_.connect_timeout);
   --connecting_[server];
+  if (ready) connections_[server].push_back(connection);
+  connection_changed_.notify_all();
   if (!ready) {
     const std::string reason = connection->failure();
     log(LogLevel::warning, "callout.unreachable",
@@ -74,31 +85,37 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std:
     co_return nullptr;
   }
   policy_.record_connected(server, processor::PoolClock::now());
-  connections_[server].push_back(connection);
   co_return connection;
 }
 
 asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
   forget_dead();
+  const auto deadline = std::chrono::steady_clock::now() + settings_.connect_timeout;
   // Each server at most once per call: when all fail, the caller's failure
   // policy applies at once instead of after every backoff.
   for (std::size_t attempt = 0; attempt < settings_.servers.size() + 1 && !stopped_; ++attempt) {
     const auto chosen = policy_.choose(processor::PoolClock::now());
     if (!chosen) break;
     const std::size_t server = *chosen;
-    auto best = ready_connection(server);
-    // A server handed out as a probe that still has a working connection is
-    // up again.
-    if (best && !policy_.server(server).up) policy_.record_connected(server, processor::PoolClock::now());
-    const std::size_t total = connections_[server].size() + connecting_[server];
-    // A second connection is opened for load only while the first one is busy.
-    if (best && (best->open_transactions() == 0 || total >= settings_.connections_per_server))
-      co_return best;
-    if (total < settings_.connections_per_server) {
-      if (auto fresh = co_await connect(server)) co_return fresh;
-      continue;
+    for (;;) {
+      auto best = ready_connection(server);
+      // A server handed out as a probe that still has a working connection
+      // is up again.
+      if (best && !policy_.server(server).up)
+        policy_.record_connected(server, processor::PoolClock::now());
+      const std::size_t total = connections_[server].size() + connecting_[server];
+      // A further connection is opened for load only while the others are busy.
+      if (best && (best->open_transactions() == 0 || total >= settings_.connections_per_server))
+        co_return best;
+      if (total < settings_.connections_per_server) {
+        if (auto fresh = co_await connect(server)) co_return fresh;
+        break;  // the next server
+      }
+      if (best) co_return best;
+      // Every connection to this server is still connecting: wait for one.
+      if (std::chrono::steady_clock::now() >= deadline || stopped_) break;
+      co_await (connection_changed_.wait() || sleep_until(deadline));
     }
-    if (best) co_return best;
   }
   co_return nullptr;
 }

@@ -47,6 +47,7 @@ class CalloutClients {
   processor::CalloutPool policy_;
   std::vector<std::vector<std::shared_ptr<CalloutConnection>>> connections_;
   std::vector<std::size_t> connecting_;
+  Broadcast connection_changed_;  // a connection attempt ended
   bool stopped_ = false;
 };
 

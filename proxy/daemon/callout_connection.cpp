@@ -110,7 +110,9 @@ processor::LinkResult<processor::TransactionId> CalloutConnection::begin(
   }
   auto id = link_->begin(*group, std::move(meta), now());
   if (id) inboxes_[id->value] = std::move(inbox);
-  pump();
+  // TS and AMS wait for the transaction's first part (or its end): one
+  // write instead of two when the profile sends no command parts.
+  pump(false);
   return id;
 }
 
@@ -173,7 +175,7 @@ void CalloutConnection::stop() {
   state_changed_.notify_all();
 }
 
-void CalloutConnection::pump() {
+void CalloutConnection::pump(bool write_now) {
   if (!link_) return;
   while (auto event = link_->next_event()) {
     std::visit(
@@ -204,7 +206,7 @@ void CalloutConnection::pump() {
         },
         *event);
   }
-  if (!link_->pending_output().empty()) output_ready_.notify();
+  if (write_now && !link_->pending_output().empty()) output_ready_.notify();
   deadline_changed_.notify();
   state_changed_.notify_all();
 }

@@ -82,7 +82,7 @@ class CalloutConnection : public std::enable_shared_from_this<CalloutConnection>
   asio::awaitable<void> timer_loop(std::shared_ptr<CalloutConnection> self);
   /// After every call into the link: hand out its events, wake the writer
   /// and the timer.
-  void pump();
+  void pump(bool write_now = true);
 
   asio::any_io_executor executor_;
   std::size_t server_index_;

@@ -72,7 +72,11 @@ void MessageFlow::emit(std::string_view octets) {
     limits.max_header_section = settings_.max_header_section;
     prepender_.emplace(std::move(insertion), limits);
   }
-  if (auto fed = prepender_->feed(octets); !fed) return fail(fed.error());
+  if (auto fed = prepender_->feed(octets); !fed) {
+    // An adapted header section over the limit is the callout server's doing.
+    if (adaptation_) return fail(fed.error().reason);
+    return fail(fed.error());
+  }
   if (auto appended = output_.append(prepender_->take_output()); !appended)
     return fail_local(spill_reply(), appended.error().reason);
   if (header_section_.empty() && prepender_->header_section_done())
@@ -101,7 +105,8 @@ void MessageFlow::take_events() {
       if (auto added = assembler_->add_answer(answer->part, answer->bytes.view(),
                                               answer->starts_instance);
           !added) {
-        fail(processor::ContentError{added.error().kind, "answer: " + added.error().reason});
+        // Whatever its kind, a bad answer is the callout server's failure.
+        fail("answer: " + added.error().reason);
       }
     } else if (auto* ended = std::get_if<processor::AdaptedEnded>(&*event)) {
       adapted_ended_ = true;
@@ -226,7 +231,9 @@ ocp::Expected<void, std::string> MessageFlow::use_original() {
   output_ = processor::SpillBuffer(settings_.spill_directory, settings_.memory_buffer);
   processor::HeaderInsertion insertion;
   insertion.received = insertion_.received;
-  processor::HeaderPrepender prepender(std::move(insertion));
+  processor::PrependerLimits limits;
+  limits.max_header_section = settings_.max_header_section;
+  processor::HeaderPrepender prepender(std::move(insertion), limits);
   for (;;) {
     auto chunk = original_.read(kCopyChunk);
     if (!chunk) return ocp::unexpected(chunk.error().reason);

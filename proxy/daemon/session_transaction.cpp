@@ -44,16 +44,14 @@ std::vector<processor::EsmtpParameter> esmtp_parameters(const smtp::PathArgument
 }  // namespace
 
 std::vector<ocp::smtp::AmOption> SmtpSession::session_meta() const {
-  // smtp §3.4.3: what the callout server cannot see itself. A-22: keys are ours.
+  // smtp §3.4.3: what the callout server cannot see itself. A-22 leaves the
+  // keys to us: those of the plugin ABI (opes/plugin.h OPES_META_*), so that
+  // the callout server passes them to services unchanged. No "auth" key:
+  // the proxy does not authenticate clients.
   std::vector<ocp::smtp::AmOption> meta{{"client-address", stream_.peer_address()},
-                                        {"tls", stream_.tls() ? "true" : "false"},
-                                        {"authen", "false"}};
-  if (stream_.tls()) {
-    const std::string description = stream_.tls_description();
-    const auto space = description.find(' ');
-    meta.push_back({"tls-version", description.substr(0, space)});
-    if (space != std::string::npos) meta.push_back({"tls-cipher", description.substr(space + 1)});
-  }
+                                        {"tls", stream_.tls() ? "yes" : "no"},
+                                        {"transaction-id", transaction_->id}};
+  if (!helo_.empty()) meta.push_back({"helo", helo_});
   return meta;
 }
 
@@ -87,7 +85,12 @@ std::optional<Reply> SmtpSession::adaptation_failed(std::string_view stage,
        {"cause", std::string(reason)},
        {"policy", pass ? "pass" : "tempfail"}});
   if (pass) {
-    if (transaction_) transaction_->services_run.clear();
+    if (transaction_) {
+      // Nothing ran: neither the trace nor an opestrace notification may
+      // say otherwise.
+      transaction_->services_run.clear();
+      transaction_->outcomes.clear();
+    }
     return std::nullopt;
   }
   if (transaction_) transaction_->tempfailed = true;
@@ -158,6 +161,21 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
     std::string problem = "no callout server answered";
     if (connection) {
       auto begun = Adaptation::begin(context_.callout, connection, uris, session_meta());
+      if (!begun && uris.size() < services.size()) {
+        // A link holds a bounded number of service groups (RFC 4037 §11.3
+        // leaves the bound to the callout server): when a bypass subset
+        // cannot get one, every service runs instead.
+        log(LogLevel::warning, "proxy.bypass_not_applied",
+            {{"transaction", t.id}, {"cause", begun.error().reason}});
+        uris.clear();
+        t.services_run.clear();
+        for (std::size_t i = 0; i < services.size(); ++i) {
+          uris.push_back(services[i].agent_id);
+          t.services_run.push_back(processor::TraceEntry{services[i].agent_id, {}});
+          t.outcomes[i].action = processor::ServiceOutcome::Action::ran;
+        }
+        begun = Adaptation::begin(context_.callout, connection, uris, session_meta());
+      }
       if (begun) {
         t.adaptation = std::move(*begun);
       } else {
@@ -193,12 +211,14 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
     std::string payload = smtp::format_path_argument(path);
     if (auto answer =
             co_await ask_callout(mail, std::move(payload), &t.mail, smtp::PathRole::reverse_path)) {
+      if (t.adaptation) t.adaptation->finish();  // an SMTP outcome, not a failure: TE 200
       transaction_.reset();
       co_return *answer;
     }
   }
   Reply upstream = co_await delivery().mail(t.mail);
   if (!positive(upstream)) {
+    if (t.adaptation) t.adaptation->finish();
     transaction_.reset();
     co_return upstream;
   }
