@@ -13,3 +13,7 @@ build/release/bench/ocp_codec_bench
 # The callout server end to end (pass-through service, opes-ocp-load); the
 # release tree is already built, so it only measures.
 OPES_BENCH_BUILD_DIR=build/release bash scripts/bench-callout.sh
+
+# opes-proxy between smtp-source and smtp-sink, against the direct path, and
+# its memory for one 50 MiB message (bench/proxy/proxy_bench.py).
+OPES_BENCH_BUILD_DIR=build/release bash scripts/bench-proxy.sh

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs the product as it stands on its built-in default configuration: builds
-# the release preset, starts opes-callout on 127.0.0.1:11344 with the
-# content-filter and header-stamp services, sends it a few transactions as an
-# OPES processor would (opes-ocp-load: every 5th message carries the GTUBE
-# test string and is rejected, the others come back stamped), and leaves the
-# server running in the foreground until Ctrl-C. opes-proxy, the SMTP side,
-# follows. Works from any directory.
+# Runs the product on its built-in default configuration: builds the release
+# preset, starts opes-callout (127.0.0.1:11344: content-filter rejects the
+# GTUBE test string, header-stamp adds X-Scanned-By) and opes-proxy in front
+# of it (127.0.0.1:10025, delivering into build/release/spool/new), sends two
+# example messages through the proxy, shows what arrived in the spool, and
+# leaves both daemons running in the foreground until Ctrl-C. Works from any
+# directory.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,24 +16,55 @@ cmake --preset release
 cmake --build --preset release
 
 bin=build/release/bin
-port_file=$(mktemp)
-trap 'rm -f "$port_file"; [[ -n "${server:-}" ]] && kill "$server" 2>/dev/null; true' EXIT
+spool=build/release/spool
+callout_out=$(mktemp)
+proxy_out=$(mktemp)
+cleanup() {
+  rm -f "$callout_out" "$proxy_out"
+  [[ -n "${proxy:-}" ]] && kill "$proxy" 2>/dev/null
+  [[ -n "${callout:-}" ]] && kill "$callout" 2>/dev/null
+  true
+}
+trap cleanup EXIT
 
-"$bin/opes-callout" > >(tee "$port_file") &
-server=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$port_file" 2>/dev/null && break
-  sleep 0.1
-done
-address=$(sed -n 's/^opes-callout listening on //p' "$port_file" | head -n 1)
-[[ -n "$address" ]] || { echo "opes-callout did not start" >&2; exit 1; }
+# Prints the ADDR:PORT a daemon announces on stdout.
+wait_for() {
+  local name=$1 file=$2 address=""
+  for _ in $(seq 100); do
+    address=$(sed -n "s/^$name listening on //p" "$file" | head -n 1)
+    [[ -n "$address" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$address" ]] || { echo "$name did not start" >&2; exit 1; }
+  echo "$address"
+}
 
-gtube='XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
-echo "+ opes-ocp-load: 10 transactions through content-filter and header-stamp" >&2
-"$bin/opes-ocp-load" --connect "$address" \
-  --service urn:opes-smtp:service:content-filter --service urn:opes-smtp:service:header-stamp \
-  --connections 1 --transactions 10 --size 4096 --match "$gtube" --match-every 5 \
-  --expect-reply "550 5.7.1 Message content rejected" --expect-header "X-Scanned-By: OPES-SMTP gateway"
+"$bin/opes-callout" > >(tee "$callout_out") &
+callout=$!
+callout_address=$(wait_for opes-callout "$callout_out")
+"$bin/opes-proxy" > >(tee "$proxy_out") &
+proxy=$!
+proxy_address=$(wait_for opes-proxy "$proxy_out")
 
-echo "opes-callout is serving on $address (Ctrl-C stops it)" >&2
-wait "$server"
+echo "+ two messages through opes-proxy at $proxy_address (one carries GTUBE)" >&2
+python3 - "$proxy_address" <<'PY'
+import smtplib, sys
+host, port = sys.argv[1].rsplit(":", 1)
+gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+with smtplib.SMTP(host, int(port), timeout=30) as client:
+    client.sendmail("alice@example.org", ["bob@localhost"],
+                    b"Subject: Hello through OPES\r\nFrom: alice@example.org\r\n\r\nHi Bob.\r\n")
+    print("  clean message: accepted", file=sys.stderr)
+    try:
+        client.sendmail("alice@example.org", ["bob@localhost"],
+                        f"Subject: Spam\r\n\r\n{gtube}\r\n".encode())
+    except smtplib.SMTPDataError as refused:
+        print(f"  GTUBE message: {refused.smtp_code} {refused.smtp_error.decode()}", file=sys.stderr)
+PY
+latest=$(ls -t "$spool/new" | head -n 1)
+echo "+ the adapted message, $spool/new/$latest:" >&2
+sed 's/^/    /' "$spool/new/$latest" >&2
+
+echo "opes-callout serves $callout_address; opes-proxy takes mail at $proxy_address" \
+     "and spools it into $spool/new (Ctrl-C stops both)" >&2
+wait "$proxy"
