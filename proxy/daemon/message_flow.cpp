@@ -105,8 +105,12 @@ void MessageFlow::take_events() {
       if (auto added = assembler_->add_answer(answer->part, answer->bytes.view(),
                                               answer->starts_instance);
           !added) {
-        // Whatever its kind, a bad answer is the callout server's failure.
-        fail("answer: " + added.error().reason);
+        // A bad answer is the callout server's failure; a full disk is ours.
+        if (added.error().kind == processor::ContentError::Kind::spill_failed) {
+          fail(added.error());
+        } else {
+          fail("answer: " + added.error().reason);
+        }
       }
     } else if (auto* ended = std::get_if<processor::AdaptedEnded>(&*event)) {
       adapted_ended_ = true;

@@ -205,7 +205,10 @@ int run_daemon(const ProxyConfig& config) {
     stopping = true;
     for (tcp::acceptor& acceptor : acceptors) acceptor.close();
     for (Worker& worker : workers)
-      asio::post(worker.context, [&worker] { worker.clients.close(); });
+      asio::post(worker.context, [&worker] {
+        worker.clients.close();
+        worker.upstream_connections.close();
+      });
     // Open sessions finish their transactions; then everything stops.
     asio::co_spawn(
         main_context,

@@ -358,7 +358,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
     case MessageOutcome::Kind::deliver:
       result = co_await deliver(t.flow->output());
       if (!positive(result)) {
-        summary = "refused upstream";
+        summary = config_.upstream ? "refused upstream" : "not spooled";
       } else if (summary.empty()) {
         summary = config_.upstream ? "delivered" : "spooled";
       }
@@ -373,7 +373,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
       break;
     case MessageOutcome::Kind::quarantine:
       result = quarantine(t.flow->output());
-      summary = "quarantined";
+      summary = positive(result) ? "quarantined" : "quarantine failed";
       break;
     case MessageOutcome::Kind::failed:
     case MessageOutcome::Kind::local_error:

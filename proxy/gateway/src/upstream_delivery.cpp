@@ -1,6 +1,7 @@
-// Delivery to the upstream MTA over SMTP (RFC 5321 as a client): one
-// connection per client session, opened at the first MAIL, STARTTLS as
-// configured (RFC 3207), reused for the session's transactions.
+// Delivery to the upstream MTA over SMTP (RFC 5321 as a client): a
+// connection opened at the first MAIL, STARTTLS as configured (RFC 3207),
+// used for the session's transactions, then kept idle in a DeliveryCache
+// for the thread's next client session.
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -116,9 +117,10 @@ class UpstreamDelivery final : public Delivery {
   }
 
   asio::awaitable<void> write_data(std::string_view content) override {
+    if (data_failure_) co_return;  // end_data() reports it; nothing more is kept
     // Small messages go out with the final dot in one write.
     stuffer_.encode(content, wire_);
-    if (wire_.size() < kWriteBatch || data_failure_) co_return;
+    if (wire_.size() < kWriteBatch) co_return;
     try {
       co_await send(wire_);
     } catch (const UpstreamFailure& failure) {
@@ -313,9 +315,15 @@ std::unique_ptr<Delivery> DeliveryCache::take() {
 
 std::unique_ptr<Delivery> DeliveryCache::give(std::unique_ptr<Delivery> delivery) {
   expire();
-  if (!delivery || !delivery->reusable() || idle_.size() >= max_idle_) return delivery;
+  if (closed_ || !delivery || !delivery->reusable() || idle_.size() >= max_idle_) return delivery;
   idle_.push_back({std::move(delivery), std::chrono::steady_clock::now()});
   return nullptr;
+}
+
+void DeliveryCache::close() {
+  closed_ = true;
+  for (Idle& idle : idle_) idle.delivery->abort();
+  idle_.clear();
 }
 
 void DeliveryCache::expire() {

@@ -97,6 +97,15 @@ class Process:
     def log(self):
         return "\n".join(self.stderr)
 
+    def logged(self, text, timeout=5):
+        """Whether `text` appears on stderr within `timeout` (it is read by a thread)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.log():
+                return True
+            time.sleep(0.05)
+        return False
+
 
 class Sink:
     """smtp-sink storing each transaction in its own file (envelope in

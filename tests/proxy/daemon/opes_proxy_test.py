@@ -3,6 +3,7 @@ opes-callout with the shipped plugins beside it, swaks and Python's smtplib
 as clients. One case per run: opes_proxy_test.py [paths] CASE."""
 
 import argparse
+import json
 import os
 import signal
 import smtplib
@@ -15,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gateway_harness import (FILTER_URI, FOOTER, GTUBE, QUARANTINE_MARK, STAMP_URI, Failure,
-                             Gateway, Process, check, free_port, wait_for_port)
+                             Gateway, Process, callout_config, check, free_port, wait_for_port)
 
 CASES = {}
 
@@ -242,6 +243,60 @@ def starttls_with_a_test_certificate_carries_the_message(paths):
     cert_folder.cleanup()
 
 
+@case
+def starttls_to_the_upstream_is_required_and_its_certificate_verified(paths):
+    # The upstream is a second opes-proxy offering STARTTLS with a test
+    # certificate and spooling what it gets.
+    work = tempfile.TemporaryDirectory(prefix="opes-proxy-upstream-")
+    cert, key = make_certificate(work.name)
+    paths.folder = work.name
+    callout_port = free_port()
+    callout_path = os.path.join(work.name, "callout.json")
+    with open(callout_path, "w") as f:
+        json.dump(callout_config(paths, callout_port), f)
+    processes = [Process([paths.opes_callout, "--config", callout_path], "upstream opes-callout")]
+    try:
+        processes[0].wait_line(r"^opes-callout listening on ")
+        upstream_config = {
+            "hostname": "gateway.test",
+            "listeners": [{"address": "127.0.0.1", "port": 0}],
+            "tls": {"certificate": cert, "private_key": key},
+            "spool": os.path.join(work.name, "spool"),
+            "callout": {"servers": [{"address": "127.0.0.1", "port": callout_port}],
+                        "service_groups": [{"name": "b", "services": [{"uri": STAMP_URI}]}]},
+        }
+        upstream_path = os.path.join(work.name, "upstream.json")
+        with open(upstream_path, "w") as f:
+            json.dump(upstream_config, f)
+        processes.append(Process([paths.opes_proxy, "--config", upstream_path], "upstream opes-proxy"))
+        upstream_port = int(processes[1].wait_line(r"^opes-proxy listening on 127\.0\.0\.1:(\d+)$").group(1))
+
+        verified = {"address": "127.0.0.1", "port": upstream_port, "starttls": "required",
+                    "tls": {"ca_file": cert, "server_name": "gateway.test"}}
+        with Gateway(paths, upstream=verified) as gateway:
+            with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+                refused = client.sendmail("sender@example.org", ["user@example.net"], message("tls upstream"))
+                check(refused == {}, str(refused))
+        spooled = os.listdir(os.path.join(work.name, "spool", "new"))
+        check(len(spooled) == 1, f"{spooled}\n" + processes[1].log())
+        with open(os.path.join(work.name, "spool", "new", spooled[0])) as f:
+            text = f.read()
+        check("by gateway.test (opes-proxy) with ESMTPS" in text, "not over TLS:\n" + text)
+
+        # A name the certificate does not carry: no delivery, a 4xx, logged.
+        wrong_name = dict(verified, tls={"ca_file": cert, "server_name": "other.test"})
+        with Gateway(paths, upstream=wrong_name) as gateway:
+            with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+                client.ehlo("client.test")
+                code, text = client.mail("sender@example.org")
+                check(code == 451 and text.startswith(b"4.4.1"), f"{code} {text}")
+            check(gateway.proxy.logged("TLS handshake"), gateway.proxy.log())
+    finally:
+        for process in processes:
+            process.kill(signal.SIGTERM)
+        work.cleanup()
+
+
 # ---- failures ---------------------------------------------------------------
 
 @case
@@ -307,7 +362,7 @@ def without_a_callout_server_the_pass_policy_relays_the_message_unadapted(paths)
             check(refused == {}, str(refused))
         [dump] = gateway.sink.messages(1)
         check("X-Scanned-By" not in dump and "Subject: unadapted" in dump, dump)
-        check("policy=pass" in gateway.proxy.log(), gateway.proxy.log())
+        check(gateway.proxy.logged("policy=pass"), gateway.proxy.log())
 
 
 @case
@@ -319,7 +374,7 @@ def without_a_callout_server_the_tempfail_policy_answers_451_at_mail(paths):
             code, text = client.mail("sender@example.org")
             check((code, text) == (451, b"4.7.0 Content adaptation unavailable, try again later"),
                   f"{code} {text}")
-        check("policy=tempfail" in gateway.proxy.log(), gateway.proxy.log())
+        check(gateway.proxy.logged("policy=tempfail"), gateway.proxy.log())
 
 
 @case

@@ -1,7 +1,8 @@
 #pragma once
 // Where an accepted message goes: the upstream MTA over SMTP, or the local
-// spool. The SMTP session drives one Delivery per client session through the
-// steps of each mail transaction and relays its replies; a 2xx from
+// spool. The SMTP session drives one Delivery at a time through the steps
+// of each mail transaction and relays its replies (an idle upstream one
+// may serve several client sessions in turn); a 2xx from
 // end_data() means the message is upstream or durably stored (never before).
 
 #include <boost/asio/awaitable.hpp>
@@ -69,6 +70,8 @@ class DeliveryCache {
   std::unique_ptr<Delivery> give(std::unique_ptr<Delivery> delivery);
   /// Closes the connections idle longer than max_age.
   void expire();
+  /// Shutting down: closes every idle connection and keeps no more.
+  void close();
   std::size_t size() const { return idle_.size(); }
 
  private:
@@ -79,6 +82,7 @@ class DeliveryCache {
   std::size_t max_idle_;
   std::chrono::steady_clock::duration max_age_;
   std::vector<Idle> idle_;
+  bool closed_ = false;
 };
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
