@@ -35,14 +35,7 @@ void CalloutLink::on_answer(const engine::DataReceived& event) {
   if (it == open_.end() || event.flow != engine::Dataflow::adapted) return;
   detail::LinkTransaction& t = it->second;
 
-  ocp::DataUseMine dum{};
-  dum.extensions = event.extensions;
-  dum.xid = event.xid;
-  dum.my_offset = event.offset;
-  dum.as_is = event.as_is;
-  dum.modp = event.modp;
-  dum.payload = event.payload;
-  auto parameters = ocp::smtp::read_dum_parameters(dum);
+  auto parameters = ocp::smtp::read_dum_parameters(engine::as_dum(event));
   if (!parameters) {
     end_transaction(it, parameters.error().describe());
     return;

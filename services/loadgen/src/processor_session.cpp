@@ -232,14 +232,7 @@ void ProcessorSession::on_data(const engine::DataReceived& event) {
   auto found = open_.find(event.xid.value);
   if (found == open_.end() || event.flow != engine::Dataflow::adapted) return;
   OpenTransaction& open = found->second;
-  ocp::DataUseMine dum{};
-  dum.extensions = event.extensions;
-  dum.xid = event.xid;
-  dum.my_offset = event.offset;
-  dum.as_is = event.as_is;
-  dum.modp = event.modp;
-  dum.payload = event.payload;
-  auto parameters = ocp::smtp::read_dum_parameters(dum);
+  auto parameters = ocp::smtp::read_dum_parameters(engine::as_dum(event));
   if (!parameters) {
     open.outcome.problems.push_back(parameters.error().describe());
     return;

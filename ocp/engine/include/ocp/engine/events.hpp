@@ -86,6 +86,19 @@ struct DataReceived {
   Extensions extensions;               // AM-Part etc. for the profile
 };
 
+/// The DUM a DataReceived came from, for readers of its profile parameters
+/// (ocp::smtp::read_dum_parameters).
+inline DataUseMine as_dum(const DataReceived& event) {
+  DataUseMine dum{};
+  dum.extensions = event.extensions;
+  dum.xid = event.xid;
+  dum.my_offset = event.offset;
+  dum.as_is = event.as_is;
+  dum.modp = event.modp;
+  dum.payload = event.payload;
+  return dum;
+}
+
 /// §11.10 (P): a DUY resolved into the preserved original octets.
 struct PreservedDataUsed {
   Xid xid;
