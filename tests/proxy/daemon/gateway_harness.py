@@ -204,8 +204,11 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+        """`spare_callout_port`: a second callout server, listed first, that
+        nobody listens on until start_callout(port) is called for it."""
         self.paths = paths
+        self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
         self.proxy_extra = proxy_extra
@@ -222,6 +225,9 @@ class Gateway:
             self.start_callout()
             document = proxy_config(self.paths, self.sink.port, self.callout_port,
                                     self.proxy_services, **self.proxy_extra)
+            if self.spare_callout_port:
+                document["callout"]["servers"].insert(
+                    0, {"address": "127.0.0.1", "port": self.spare_callout_port})
             self.proxy_config_path = os.path.join(self.folder.name, "opes-proxy.json")
             with open(self.proxy_config_path, "w") as f:
                 json.dump(document, f, indent=2)
@@ -234,13 +240,18 @@ class Gateway:
             raise
         return self
 
-    def start_callout(self):
-        path = os.path.join(self.folder.name, "opes-callout.json")
+    def start_callout(self, port=None):
+        """opes-callout on `port` (default: the main one); returns its Process."""
+        port = port or self.callout_port
+        path = os.path.join(self.folder.name, f"opes-callout-{port}.json")
         with open(path, "w") as f:
-            json.dump(callout_config(self.paths, self.callout_port), f, indent=2)
-        self.callout = Process([self.paths.opes_callout, "--config", path], "opes-callout")
-        self.processes.append(self.callout)
-        self.callout.wait_line(r"^opes-callout listening on ")
+            json.dump(callout_config(self.paths, port), f, indent=2)
+        process = Process([self.paths.opes_callout, "--config", path], f"opes-callout {port}")
+        self.processes.append(process)
+        process.wait_line(r"^opes-callout listening on ")
+        if port == self.callout_port:
+            self.callout = process
+        return process
 
     def __exit__(self, *exc):
         for process in reversed(self.processes):

@@ -354,6 +354,28 @@ def killing_the_callout_server_mid_message_gives_4xx_and_no_message_upstream(pat
 
 
 @case
+def a_down_callout_server_is_skipped_and_a_recovered_one_takes_over(paths):
+    spare_port = free_port()
+    with Gateway(paths, spare_callout_port=spare_port) as gateway:
+        # The first server listed is down: the second adapts the message.
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            client.sendmail("sender@example.org", ["user@example.net"], message("via second"))
+        check(gateway.proxy.logged("callout.unreachable"), gateway.proxy.log())
+        # The first comes up, the second goes down: after the first's backoff
+        # (1 s) the first adapts the next message.
+        gateway.start_callout(spare_port)
+        gateway.callout.kill(signal.SIGKILL)
+        time.sleep(1.5)
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            refused = client.sendmail("sender@example.org", ["user@example.net"], message("via first"))
+            check(refused == {}, str(refused) + gateway.logs())
+        dumps = gateway.sink.messages(2)
+        check(len(dumps) == 2, "\n====\n".join(dumps) + gateway.logs())
+        for dump in dumps:
+            check("X-Scanned-By: OPES-SMTP test" in dump, "not adapted:\n" + dump)
+
+
+@case
 def without_a_callout_server_the_pass_policy_relays_the_message_unadapted(paths):
     with Gateway(paths, on_failure="pass") as gateway:
         gateway.callout.kill(signal.SIGKILL)
