@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   if (check_only) {
+    if (auto prepared = daemon::prepare(*config); !prepared) {
+      std::cerr << "opes-proxy: config " << source << ": " << prepared.error() << "\n";
+      return kExitConfig;
+    }
     std::cout << "opes-proxy: config " << source << " is valid\n";
     return kExitOk;
   }

@@ -88,31 +88,17 @@ asio::awaitable<void> expire_idle_upstreams(DeliveryCache& cache, std::atomic<bo
 
 }  // namespace
 
-int run_daemon(const ProxyConfig& config) {
-  std::error_code directory_error;
-  std::filesystem::create_directories(config.work_directory, directory_error);
-  if (directory_error) {
-    std::cerr << "opes-proxy: work_directory " << config.work_directory << ": "
-              << directory_error.message() << "\n";
-    return 1;
-  }
-
+ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
   TlsContext server_tls;
   if (config.tls) {
     auto made = make_server_tls(*config.tls);
-    if (!made) {
-      std::cerr << "opes-proxy: tls: " << made.error() << "\n";
-      return 1;
-    }
+    if (!made) return ocp::unexpected("tls: " + made.error());
     server_tls = *made;
   }
   TlsContext upstream_tls;
   if (config.upstream && config.upstream->starttls != UpstreamTls::off) {
     auto made = make_client_tls(config.upstream->check);
-    if (!made) {
-      std::cerr << "opes-proxy: upstream.tls: " << made.error() << "\n";
-      return 1;
-    }
+    if (!made) return ocp::unexpected("upstream.tls: " + made.error());
     upstream_tls = *made;
   }
   std::vector<TlsContext> callout_tls;
@@ -122,34 +108,45 @@ int run_daemon(const ProxyConfig& config) {
       continue;
     }
     auto made = make_client_tls(*server.tls, server.client_identity);
-    if (!made) {
-      std::cerr << "opes-proxy: callout server " << server.address << ": " << made.error() << "\n";
-      return 1;
-    }
+    if (!made) return ocp::unexpected("callout server " + server.address + ": " + made.error());
     callout_tls.push_back(*made);
   }
   auto trace = processor::TraceEntries::make({config.tracing.agent_id, config.tracing.opes_via, {}});
-  if (!trace) {
-    std::cerr << "opes-proxy: tracing.agent_id: " << trace.error().reason << "\n";
+  if (!trace) return ocp::unexpected("tracing.agent_id: " + trace.error().reason);
+  // Every service URI must make a valid trace entry (draft §4.1): found
+  // out here, not on every message.
+  for (const ServiceGroup& group : config.callout.service_groups) {
+    for (const ServiceSettings& service : group.services) {
+      if (auto checked = processor::check_trace_entry({service.uri, {}}); !checked) {
+        return ocp::unexpected("callout.service_groups '" + group.name + "': service uri '" +
+                               service.uri + "' cannot be traced: " + checked.error().reason);
+      }
+    }
+  }
+  return Prepared{std::move(server_tls), std::move(upstream_tls), std::move(callout_tls),
+                  std::move(*trace)};
+}
+
+int run_daemon(const ProxyConfig& config) {
+  std::error_code directory_error;
+  std::filesystem::create_directories(config.work_directory, directory_error);
+  if (directory_error) {
+    std::cerr << "opes-proxy: work_directory " << config.work_directory << ": "
+              << directory_error.message() << "\n";
     return 1;
   }
 
-  // Every service URI must make a valid trace entry (draft §4.1): checked
-  // once here, not found out on every message.
-  for (const ServiceGroup& group : config.callout.service_groups) {
-    std::vector<processor::TraceEntry> services;
-    for (const ServiceSettings& service : group.services) services.push_back({service.uri, {}});
-    if (auto fields = trace->header_fields("check", services); !fields) {
-      std::cerr << "opes-proxy: callout.service_groups '" << group.name
-                << "': a service uri cannot be traced: " << fields.error().reason << "\n";
-      return 1;
-    }
+  auto prepared = prepare(config);
+  if (!prepared) {
+    std::cerr << "opes-proxy: " << prepared.error() << "\n";
+    return 1;
   }
+  auto& [server_tls, upstream_tls, callout_tls, trace] = *prepared;
 
   std::atomic<std::size_t> sessions{0};
   std::list<Worker> workers;  // stable addresses: sessions refer to their worker
   for (unsigned i = 0; i < config.threads; ++i)
-    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, *trace, sessions);
+    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, trace, sessions);
   asio::io_context& main_context = workers.front().context;
 
   std::list<tcp::acceptor> acceptors;

@@ -4,9 +4,25 @@
 // hand each client to the threads in turn. SIGTERM/SIGINT stop accepting
 // and let open sessions finish (up to a grace period).
 
+#include <string>
+#include <vector>
+
+#include "ocp/expected.hpp"
+#include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
+#include "opes/proxy/tls.hpp"
 
 namespace opes::proxy::daemon {
+
+/// What the configuration needs beyond its syntax: the TLS contexts (files
+/// readable, keys matching) and traceable agent ids. --check-config runs it.
+struct Prepared {
+  TlsContext server_tls;
+  TlsContext upstream_tls;
+  std::vector<TlsContext> callout_tls;  // per callout server; null without TLS
+  processor::TraceEntries trace;
+};
+ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config);
 
 /// Runs until a stop signal; the exit status (0, or 1 when the listeners or
 /// TLS cannot be set up, with the cause on stderr).

@@ -220,8 +220,10 @@ boost::asio::awaitable<void> SmtpSession::run() {
     failure = error.code();
   }
   if (failure == boost::asio::error::timed_out) {
-    log_error("smtp.timeout", in_data_ ? "no message data within the timeout"
-                                       : "no command within the timeout");
+    const bool session_over = std::chrono::steady_clock::now() >= session_deadline_;
+    log_error("smtp.timeout", session_over ? "the session time limit was reached"
+                              : in_data_   ? "no message data within the timeout"
+                                           : "no command within the timeout");
     // RFC 5321 §4.5.3.2: the server may close after a timeout; say why.
     const std::string goodbye =
         make_reply(421, "4.4.2 " + config_.hostname + " Timeout, closing connection").wire();

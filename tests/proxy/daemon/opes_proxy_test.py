@@ -459,6 +459,27 @@ def a_bad_config_exits_1_naming_the_key(paths):
           done.stderr)
 
 
+@case
+def check_config_finds_an_unreadable_certificate_and_an_untraceable_service_uri(paths):
+    folder = tempfile.TemporaryDirectory(prefix="opes-proxy-config-")
+    base = {"listeners": [{"port": 0}], "spool": os.path.join(folder.name, "spool"),
+            "callout": {"servers": [{"address": "127.0.0.1"}],
+                        "service_groups": [{"name": "g", "services": [{"uri": "urn:example:ok"}]}]}}
+    cases = [
+        (dict(base, tls={"certificate": os.path.join(folder.name, "missing.pem"),
+                         "private_key": os.path.join(folder.name, "missing.key")}), "tls:"),
+        (dict(base, callout=dict(base["callout"], service_groups=[
+            {"name": "g", "services": [{"uri": "not a uri, really"}]}])), "cannot be traced"),
+    ]
+    for document, expected in cases:
+        path = os.path.join(folder.name, "config.json")
+        with open(path, "w") as f:
+            json.dump(document, f)
+        done = subprocess.run([paths.opes_proxy, "--check-config", "--config", path], capture_output=True,
+                              text=True, timeout=30)
+        check(done.returncode == 1 and expected in done.stderr, f"{expected}: {done.returncode} {done.stderr}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
