@@ -13,48 +13,12 @@ namespace opes::proxy {
 namespace {
 
 using json = nlohmann::json;
+using support::for_each_object;
+using support::indexed;
 using support::JsonReader;
-
-std::string indexed(const std::string& path, std::size_t index) {
-  return path + "[" + std::to_string(index) + "]";
-}
-
-template <class ReadOne>
-void for_each_object(JsonReader& reader, std::string_view key, bool required, ReadOne read_one) {
-  const json* array = reader.value(key, json::value_t::array, required);
-  if (!array) return;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    JsonReader item = reader.nested((*array)[i], indexed(reader.path_of(key), i));
-    if (!item.is_object()) continue;
-    read_one(item, i);
-    item.reject_unknown_keys();
-  }
-}
-
-std::vector<std::string> read_strings(JsonReader& reader, std::string_view key) {
-  std::vector<std::string> items;
-  const json* array = reader.value(key, json::value_t::array, false);
-  if (!array) return items;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    if (!(*array)[i].is_string()) {
-      reader.fail(indexed(reader.path_of(key), i), "must be a string");
-      continue;
-    }
-    items.push_back((*array)[i].get<std::string>());
-  }
-  return items;
-}
-
-/// Calls `read` with a reader of the object under `key` when present.
-template <class Read>
-bool with_object(JsonReader& reader, std::string_view key, Read read) {
-  const json* object = reader.value(key, json::value_t::object, false);
-  if (!object) return false;
-  JsonReader nested = reader.nested(*object, reader.path_of(key));
-  read(nested);
-  nested.reject_unknown_keys();
-  return true;
-}
+using support::read_log_level;
+using support::read_strings;
+using support::with_object;
 
 std::uint16_t read_port(JsonReader& reader, std::int64_t fallback, bool required) {
   return static_cast<std::uint16_t>(reader.integer("port", 0, 65535, required).value_or(fallback));
@@ -187,16 +151,6 @@ void read_callout(JsonReader& reader, CalloutSettings& callout, const std::files
     group.on_failure = read_failure_policy(item);
     callout.service_groups.push_back(std::move(group));
   });
-}
-
-LogLevel read_log_level(JsonReader& reader) {
-  const auto text = reader.string("log_level", false);
-  if (!text || *text == "warning") return LogLevel::warning;
-  if (*text == "error") return LogLevel::error;
-  if (*text == "info") return LogLevel::info;
-  if (*text == "debug") return LogLevel::debug;
-  reader.fail(reader.path_of("log_level"), "must be one of error, warning, info, debug");
-  return LogLevel::warning;
 }
 
 void check(const ProxyConfig& config, JsonReader& reader) {

@@ -12,37 +12,10 @@ namespace opes::callout {
 namespace {
 
 using json = nlohmann::json;
-
-std::string indexed(const std::string& path, std::size_t index) {
-  return path + "[" + std::to_string(index) + "]";
-}
-
-/// Calls `read_one(reader_for_item, index)` for each object of an array.
-template <class ReadOne>
-void for_each_object(JsonReader& reader, std::string_view key, bool required, ReadOne read_one) {
-  const json* array = reader.value(key, json::value_t::array, required);
-  if (!array) return;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    JsonReader item = reader.nested((*array)[i], indexed(reader.path_of(key), i));
-    if (!item.is_object()) continue;
-    read_one(item, i);
-    item.reject_unknown_keys();
-  }
-}
-
-std::vector<std::string> read_names(JsonReader& reader, std::string_view key) {
-  std::vector<std::string> names;
-  const json* array = reader.value(key, json::value_t::array, false);
-  if (!array) return names;
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    if (!(*array)[i].is_string()) {
-      reader.fail(indexed(reader.path_of(key), i), "must be a string");
-      continue;
-    }
-    names.push_back((*array)[i].get<std::string>());
-  }
-  return names;
-}
+using support::for_each_object;
+using support::indexed;
+using support::read_log_level;
+using support::read_strings;
 
 std::optional<TlsSettings> read_tls(JsonReader& listener) {
   const json* object = listener.value("tls", json::value_t::object, false);
@@ -58,16 +31,6 @@ std::optional<TlsSettings> read_tls(JsonReader& listener) {
   }
   reader.reject_unknown_keys();
   return tls;
-}
-
-LogLevel read_log_level(JsonReader& reader) {
-  const auto text = reader.string("log_level", false);
-  if (!text || *text == "warning") return LogLevel::warning;
-  if (*text == "error") return LogLevel::error;
-  if (*text == "info") return LogLevel::info;
-  if (*text == "debug") return LogLevel::debug;
-  reader.fail(reader.path_of("log_level"), "must be one of error, warning, info, debug");
-  return LogLevel::warning;
 }
 
 void check_references(const CalloutConfig& config, JsonReader& reader) {
@@ -152,7 +115,7 @@ ConfigResult parse_config(std::string_view json_text, const std::filesystem::pat
     if (const json* options = item.value("options", json::value_t::object, false)) {
       service.options = *options;
     }
-    service.ehlo_keywords = read_names(item, "ehlo_keywords");
+    service.ehlo_keywords = read_strings(item, "ehlo_keywords");
     for (std::size_t k = 0; k < service.ehlo_keywords.size(); ++k) {
       if (!ocp::smtp::is_ehlo_keyword(service.ehlo_keywords[k])) {
         item.fail(indexed(item.path_of("ehlo_keywords"), k),
@@ -164,8 +127,8 @@ ConfigResult parse_config(std::string_view json_text, const std::filesystem::pat
 
   if (const json* profiles = reader.value("profiles", json::value_t::object, false)) {
     JsonReader routing = reader.nested(*profiles, "profiles");
-    config.profiles.receiver = read_names(routing, "receiver");
-    config.profiles.sender = read_names(routing, "sender");
+    config.profiles.receiver = read_strings(routing, "receiver");
+    config.profiles.sender = read_strings(routing, "sender");
     routing.reject_unknown_keys();
   }
 

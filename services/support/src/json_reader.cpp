@@ -91,4 +91,32 @@ void JsonReader::reject_unknown_keys() {
   }
 }
 
+std::string indexed(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+std::vector<std::string> read_strings(JsonReader& reader, std::string_view key) {
+  std::vector<std::string> items;
+  const nlohmann::json* array = reader.value(key, nlohmann::json::value_t::array, false);
+  if (!array) return items;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    if (!(*array)[i].is_string()) {
+      reader.fail(indexed(reader.path_of(key), i), "must be a string");
+      continue;
+    }
+    items.push_back((*array)[i].get<std::string>());
+  }
+  return items;
+}
+
+LogLevel read_log_level(JsonReader& reader) {
+  const auto text = reader.string("log_level", false);
+  if (!text || *text == "warning") return LogLevel::warning;
+  if (*text == "error") return LogLevel::error;
+  if (*text == "info") return LogLevel::info;
+  if (*text == "debug") return LogLevel::debug;
+  reader.fail(reader.path_of("log_level"), "must be one of error, warning, info, debug");
+  return LogLevel::warning;
+}
+
 }  // namespace opes::support

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "opes/support/log.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -53,5 +55,40 @@ class JsonReader {
   std::set<std::string, std::less<>> known_;
   std::shared_ptr<std::vector<ConfigError>> errors_;
 };
+
+/// `path[index]`: the path of an array element in errors.
+std::string indexed(const std::string& path, std::size_t index);
+
+/// Calls `read_one(reader_for_item, index)` for each object of the array
+/// under `key`; unknown keys of each object are errors.
+template <class ReadOne>
+void for_each_object(JsonReader& reader, std::string_view key, bool required, ReadOne read_one) {
+  const nlohmann::json* array = reader.value(key, nlohmann::json::value_t::array, required);
+  if (!array) return;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    JsonReader item = reader.nested((*array)[i], indexed(reader.path_of(key), i));
+    if (!item.is_object()) continue;
+    read_one(item, i);
+    item.reject_unknown_keys();
+  }
+}
+
+/// Calls `read(reader)` for the object under `key` when present (unknown
+/// keys are errors); false when absent.
+template <class Read>
+bool with_object(JsonReader& reader, std::string_view key, Read read) {
+  const nlohmann::json* object = reader.value(key, nlohmann::json::value_t::object, false);
+  if (!object) return false;
+  JsonReader nested = reader.nested(*object, reader.path_of(key));
+  read(nested);
+  nested.reject_unknown_keys();
+  return true;
+}
+
+/// The array of strings under `key` (absent: empty); other elements are errors.
+std::vector<std::string> read_strings(JsonReader& reader, std::string_view key);
+
+/// The `log_level` key: error, warning (the default), info or debug.
+LogLevel read_log_level(JsonReader& reader);
 
 }  // namespace opes::support
