@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "ocp/smtp/ascii.hpp"
 #include "opes/processor/bypass_policy.hpp"
 #include "opes/processor/callout_pool_policy.hpp"
 #include "opes/proxy/spool.hpp"
@@ -20,19 +21,13 @@ namespace {
 
 using support::log;
 using support::LogLevel;
+using ocp::smtp::ascii::iequals;
 
 constexpr std::size_t kDeliveryChunk = std::size_t{64} << 10;
 
 Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
 
 bool positive(const Reply& reply) { return reply.code >= 200 && reply.code < 300; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
 
 std::vector<processor::EsmtpParameter> esmtp_parameters(const smtp::PathArgument& path) {
   std::vector<processor::EsmtpParameter> parameters;
