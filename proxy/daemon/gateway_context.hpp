@@ -9,7 +9,7 @@
 #include "callout_clients.hpp"
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
-#include "opes/proxy/delivery.hpp"
+#include "opes/proxy/delivery_cache.hpp"
 #include "opes/proxy/tls.hpp"
 
 namespace opes::proxy {

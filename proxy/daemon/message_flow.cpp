@@ -17,6 +17,10 @@ std::string result_text(const ocp::Result& result) {
 
 }  // namespace
 
+ocp::smtp::Reply local_error_reply() {
+  return {451, {"4.3.0 Local error in processing, try again later"}};
+}
+
 MessageFlow::MessageFlow(Adaptation* adaptation, processor::HeaderInsertion insertion,
                          MessageFlowSettings settings)
     : adaptation_(adaptation),
@@ -50,15 +54,12 @@ void MessageFlow::fail(const processor::ContentError& error) {
     // RFC 5321 §4.2.5 / RFC 3463 5.3.4: too big for this system, do not retry.
     fail_local({552, {"5.3.4 Message header too large for this system"}}, error.reason);
   } else if (error.kind == Kind::spill_failed) {
-    fail_local({451, {"4.3.0 Local error in processing, try again later"}}, error.reason);
+    fail_local(local_error_reply(), error.reason);
   } else {
     fail(error.reason);
   }
 }
 
-namespace {
-ocp::smtp::Reply spill_reply() { return {451, {"4.3.0 Local error in processing, try again later"}}; }
-}  // namespace
 
 void MessageFlow::emit(std::string_view octets) {
   if (failure_) return;
@@ -78,7 +79,7 @@ void MessageFlow::emit(std::string_view octets) {
     return fail(fed.error());
   }
   if (auto appended = output_.append(prepender_->take_output()); !appended)
-    return fail_local(spill_reply(), appended.error().reason);
+    return fail_local(local_error_reply(), appended.error().reason);
   if (header_section_.empty() && prepender_->header_section_done())
     header_section_ = prepender_->header_section();
 }
@@ -145,7 +146,7 @@ void MessageFlow::drain_assembler() {
 
 boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
   if (settings_.keep_original) {
-    if (auto kept = original_.append(chunk); !kept) fail_local(spill_reply(), kept.error().reason);
+    if (auto kept = original_.append(chunk); !kept) fail_local(local_error_reply(), kept.error().reason);
   }
   if (failure_ || rejection_) co_return;
   if (!adaptation_) {
@@ -217,7 +218,7 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
   if (auto finished = prepender_->finish(); !finished) fail(finished.error());
   if (!failure_) {
     if (auto appended = output_.append(prepender_->take_output()); !appended)
-      fail_local(spill_reply(), appended.error().reason);
+      fail_local(local_error_reply(), appended.error().reason);
     if (header_section_.empty()) header_section_ = prepender_->header_section();
   }
   if (failure_) co_return failed_outcome();

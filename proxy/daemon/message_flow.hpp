@@ -36,6 +36,9 @@ struct MessageOutcome {
   std::string reason;
 };
 
+/// 451 4.3.0: the proxy itself could not go on (the spill file, the disk).
+ocp::smtp::Reply local_error_reply();
+
 struct MessageFlowSettings {
   std::filesystem::path spill_directory;
   std::size_t memory_buffer = std::size_t{1} << 20;

@@ -281,7 +281,7 @@ boost::asio::awaitable<Reply> SmtpSession::deliver(processor::SpillBuffer& outpu
     if (!chunk) {
       log_error("proxy.spill_failed", chunk.error().reason);
       delivery().abort();
-      co_return make_reply(451, "4.3.0 Local error in processing");
+      co_return local_error_reply();
     }
     if (chunk->empty()) break;
     co_await delivery().write_data(*chunk);
@@ -334,11 +334,11 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
     } else if (!t.flow->kept_original()) {
       // pass, but nothing to pass: the failure came before any adaptation.
       log_error("proxy.message_failed", outcome.reason);
-      result = make_reply(451, "4.3.0 Local error in processing, try again later");
+      result = local_error_reply();
       summary = "tempfail";
     } else if (auto original = t.flow->use_original(); !original) {
       log_error("proxy.spill_failed", original.error());
-      result = make_reply(451, "4.3.0 Local error in processing, try again later");
+      result = local_error_reply();
       summary = "tempfail";
     } else {
       outcome.kind = MessageOutcome::Kind::deliver;

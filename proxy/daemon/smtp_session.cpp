@@ -74,9 +74,11 @@ Duration SmtpSession::read_timeout() const {
 boost::asio::awaitable<void> SmtpSession::flush(bool all) {
   if (core_.pending_output().empty()) co_return;
   if (!all && !core_.should_flush()) co_return;
-  const std::string out(core_.pending_output());
-  core_.consume_output(out.size());
-  co_await stream_.write(out, config_.timeouts.command);
+  // Written from the core's buffer: nothing else touches the core while
+  // this coroutine waits for the write.
+  const std::size_t size = core_.pending_output().size();
+  co_await stream_.write(core_.pending_output(), config_.timeouts.command);
+  core_.consume_output(size);
 }
 
 Reply SmtpSession::ehlo_answer(const std::string& argument) const {

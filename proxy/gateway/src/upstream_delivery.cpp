@@ -304,34 +304,4 @@ std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsCo
   return std::make_unique<UpstreamDelivery>(upstream, std::move(tls), std::move(helo_name));
 }
 
-std::unique_ptr<Delivery> DeliveryCache::take() {
-  expire();
-  if (idle_.empty()) return nullptr;
-  std::unique_ptr<Delivery> delivery = std::move(idle_.back().delivery);
-  idle_.pop_back();
-  delivery->prepare_reuse();
-  return delivery;
-}
-
-std::unique_ptr<Delivery> DeliveryCache::give(std::unique_ptr<Delivery> delivery) {
-  expire();
-  if (closed_ || !delivery || !delivery->reusable() || idle_.size() >= max_idle_) return delivery;
-  idle_.push_back({std::move(delivery), std::chrono::steady_clock::now()});
-  return nullptr;
-}
-
-void DeliveryCache::close() {
-  closed_ = true;
-  for (Idle& idle : idle_) idle.delivery->abort();
-  idle_.clear();
-}
-
-void DeliveryCache::expire() {
-  const auto now = std::chrono::steady_clock::now();
-  // Oldest first: the front ages out first.
-  std::size_t old = 0;
-  while (old < idle_.size() && now - idle_[old].since > max_age_) idle_[old++].delivery->abort();
-  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(old));
-}
-
 }  // namespace opes::proxy

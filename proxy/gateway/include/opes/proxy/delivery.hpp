@@ -7,9 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <chrono>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,35 +52,6 @@ class Delivery {
   /// Handed to a new session: the first MAIL retries once on a fresh
   /// connection when the cached one turns out to be gone (or says 421).
   virtual void prepare_reuse() {}
-};
-
-/// Idle upstream connections of one thread, newest first. Not thread-safe:
-/// one per io_context.
-class DeliveryCache {
- public:
-  explicit DeliveryCache(std::size_t max_idle = 16,
-                         std::chrono::steady_clock::duration max_age = std::chrono::seconds(5))
-      : max_idle_(max_idle), max_age_(max_age) {}
-  /// A cached connection young enough, or null.
-  std::unique_ptr<Delivery> take();
-  /// Keeps `delivery` when reusable and there is room; otherwise gives it
-  /// back (the caller says QUIT).
-  std::unique_ptr<Delivery> give(std::unique_ptr<Delivery> delivery);
-  /// Closes the connections idle longer than max_age.
-  void expire();
-  /// Shutting down: closes every idle connection and keeps no more.
-  void close();
-  std::size_t size() const { return idle_.size(); }
-
- private:
-  struct Idle {
-    std::unique_ptr<Delivery> delivery;
-    std::chrono::steady_clock::time_point since;
-  };
-  std::size_t max_idle_;
-  std::chrono::steady_clock::duration max_age_;
-  std::vector<Idle> idle_;
-  bool closed_ = false;
 };
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
