@@ -51,8 +51,10 @@ void MessageFlow::fail_local(ocp::smtp::Reply reply, std::string reason) {
 void MessageFlow::fail(const processor::ContentError& error) {
   using Kind = processor::ContentError::Kind;
   if (error.kind == Kind::limit_exceeded) {
-    // RFC 5321 §4.2.5 / RFC 3463 5.3.4: too big for this system, do not retry.
-    fail_local({552, {"5.3.4 Message header too large for this system"}}, error.reason);
+    // RFC 5321 §4.2.5 / RFC 3463 5.3.4: too big for this system, do not
+    // retry; the reply names the limit.
+    fail_local({552, {"5.3.4 Message header too large for this system: " + error.reason}},
+               error.reason);
   } else if (error.kind == Kind::spill_failed) {
     fail_local(local_error_reply(), error.reason);
   } else {
@@ -74,8 +76,9 @@ void MessageFlow::emit(std::string_view octets) {
     prepender_.emplace(std::move(insertion), limits);
   }
   if (auto fed = prepender_->feed(octets); !fed) {
-    // An adapted header section over the limit is the callout server's doing.
-    if (adaptation_) return fail(fed.error().reason);
+    // Over max_header_section with the proxy's fields and the callout
+    // server's changes: a limit of the path, so the message's (552), never
+    // a callout failure that a retry could mend.
     return fail(fed.error());
   }
   if (auto appended = output_.append(prepender_->take_output()); !appended)

@@ -317,6 +317,9 @@ Reply SmtpSession::quarantine(processor::SpillBuffer& output) {
 
 boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end) {
   MailTransaction& t = *transaction_;
+  // The whole message as the client sent it, also when refused (the
+  // chunks fed stop at a violation).
+  t.size = end.size;
   if (end.refusal) {
     if (t.adaptation) t.adaptation->abort("the message broke a limit");
     if (t.upstream_mail_sent) co_await delivery().reset();

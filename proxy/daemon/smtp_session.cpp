@@ -24,6 +24,15 @@ smtp::ServerLimits server_limits(const ProxyConfig& config) {
   return limits;
 }
 
+smtp::ServerOptions server_options(const ProxyConfig& config) {
+  smtp::ServerOptions options{config.hostname, true};
+  options.bare_line_endings =
+      config.smtp.bare_line_endings == SmtpStrictness::BareLineEndings::normalize
+          ? smtp::BareLineEndings::normalize
+          : smtp::BareLineEndings::reject;
+  return options;
+}
+
 const ServiceGroup& group_of(const ProxyConfig& config, const Listener& listener) {
   // The configuration checks that the group exists and that there is one.
   return *config.find_group(listener.service_group);
@@ -37,7 +46,7 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       stream_(std::move(stream)),
       listener_(listener),
       group_(group_of(context.config, listener)),
-      core_(server_limits(context.config), smtp::ServerOptions{context.config.hostname, true}),
+      core_(server_limits(context.config), server_options(context.config)),
       session_id_(new_session_id()),
       session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session) {}
 
@@ -184,6 +193,12 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
   } else if (std::holds_alternative<smtp::ContinuationLine>(event)) {
     reply(make_reply(501, "5.5.2 No exchange in progress"));
   } else if (auto* close = std::get_if<smtp::CloseRequested>(&event)) {
+    if (close->reason == smtp::CloseReason::pipelining_violation) {
+      log(LogLevel::info, "smtp.pipelining_violation",
+          {{"peer", stream_.peer()},
+           {"session", session_id_},
+           {"cause", "input behind a refused DATA (RFC 2920 3.1), closing"}});
+    }
     co_await end_transaction(close->reason != smtp::CloseReason::quit);
     closing_ = true;
   } else if (std::holds_alternative<smtp::ClientClosed>(event)) {

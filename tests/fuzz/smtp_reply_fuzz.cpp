@@ -128,8 +128,12 @@ void check_dot_stuffing(std::uint8_t seed, std::string_view content) {
   if (reader.read(wire, read_back, SIZE_MAX) != wire.size() || !reader.finished()) {
     violated("stuffed data does not end where it should");
   }
-  if (reader.violation() != DataViolation::none) violated("stuffed data breaks a rule");
-  if (read_back != normalised(content)) violated("unstuffing does not undo stuffing");
+  // RFC 2045 §2.7, §2.8: a NUL is refused in message data, stuffed or not.
+  const bool has_nul = content.find('\0') != std::string_view::npos;
+  if (reader.violation() != (has_nul ? DataViolation::nul : DataViolation::none)) {
+    violated("stuffed data breaks a rule");
+  }
+  if (!has_nul && read_back != normalised(content)) violated("unstuffing does not undo stuffing");
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 // splits chosen by the input, answered the way a session would (250 to most
 // commands, 354 to DATA, 220 to STARTTLS then tls_started()). The core must
 // never crash, never keep more than its limits allow, and (when no STARTTLS
-// made the split matter) give the same transcript as when fed in one piece.
+// and no input pipelined behind a refused DATA made the split matter) give
+// the same transcript as when fed in one piece. The seed's top bit picks
+// the bare line endings mode.
 //
 // Input layout: the first octet seeds the split sizes and the answers; the
 // rest is what the client sends.
@@ -42,10 +44,17 @@ ocp::smtp::Reply one_line(std::uint16_t code, std::string text) {
   return ocp::smtp::Reply{code, {std::move(text)}};
 }
 
+ServerOptions fuzz_options(std::uint8_t seed) {
+  ServerOptions options;
+  options.bare_line_endings = (seed & 0x80) ? BareLineEndings::normalize : BareLineEndings::reject;
+  return options;
+}
+
 struct Transcript {
   std::string text;    // the events
   std::string output;  // the replies
   bool tls = false;
+  bool pipelining_closed = false;  // whether input was behind a refused DATA depends on the split
 };
 
 /// Answers and records every event available now; the answers depend on the
@@ -88,9 +97,13 @@ void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript) {
       }
       transcript.text += "D" + chunk->bytes;
     } else if (const auto* end = std::get_if<DataEnd>(&*event)) {
-      if (end->size > limits.max_message_size) violated("message over the size limit");
+      if (!end->refusal && end->size > limits.max_message_size) violated("message over the size limit");
       transcript.text += "E" + std::to_string(end->size) + "\n";
       answer = end->refusal ? *end->refusal : one_line(250, "queued");
+    } else if (const auto* close = std::get_if<CloseRequested>(&*event);
+               close && close->reason == CloseReason::pipelining_violation) {
+      transcript.pipelining_closed = true;
+      transcript.text += "X\n";
     } else if (std::holds_alternative<TlsRequested>(*event)) {
       transcript.tls = true;
       if (!core.tls_started()) violated("tls_started refused after TlsRequested");
@@ -113,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Transcript split;
   {
-    ServerCore core(fuzz_limits());
+    ServerCore core(fuzz_limits(), fuzz_options(seed));
     std::uint32_t state = seed * 2654435761u + 1;
     std::size_t at = 0;
     while (at < input.size()) {
@@ -129,10 +142,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (split.tls) return 0;  // what follows STARTTLS depends on where the input was cut
   Transcript whole;
-  ServerCore core(fuzz_limits());
+  ServerCore core(fuzz_limits(), fuzz_options(seed));
   core.receive(input);
   core.receive_eof();
   drive(core, seed, whole);
+  if (whole.pipelining_closed || split.pipelining_closed) return 0;
   if (whole.text != split.text) violated("the split of the input changed the events");
   if (whole.output != split.output) violated("the split of the input changed the replies");
   return 0;

@@ -42,6 +42,8 @@ ocp::Expected<void, ContentError> MessageSplitter::feed(std::string_view chunk) 
   }
   octets_ += chunk.size();
   if (stage_ == Stage::whole) {
+    measure_header(chunk);
+    if (error_) return ocp::unexpected(*error_);
     const bool rawdata = layout_.mode() == ContentMode::rawdata;
     const auto part = rawdata ? std::optional<AmPart>(AmPart::rawdata) : std::nullopt;
     cutter_->add(part, layout_.is_adaptive(AmPart::rawdata), chunk, rawdata && !started_);
@@ -55,6 +57,26 @@ ocp::Expected<void, ContentError> MessageSplitter::feed(std::string_view chunk) 
   }
   if (stage_ == Stage::body && !chunk.empty()) feed_body(chunk);
   return {};
+}
+
+void MessageSplitter::measure_header(std::string_view chunk) {
+  // The limit is the message's in every layout: a header section too large
+  // for the proxy is refused as the client sent it (552), not found only
+  // once the callout server has answered (where it would look like the
+  // callout server's failure and be retried for days).
+  static constexpr std::string_view kEnd = "\r\n\r\n";
+  for (std::size_t i = 0; i < chunk.size() && header_end_match_ < kEnd.size(); ++i) {
+    if (++header_octets_ > limits_.max_header_section) {
+      error_ = limit_error("header section", limits_.max_header_section, "max_header_section");
+      return;
+    }
+    const char c = chunk[i];
+    if (c == kEnd[header_end_match_]) {
+      ++header_end_match_;
+    } else {
+      header_end_match_ = c == '\r' ? 1 : 0;
+    }
+  }
 }
 
 std::size_t MessageSplitter::feed_header(std::string_view chunk) {

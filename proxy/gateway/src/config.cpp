@@ -153,6 +153,14 @@ void read_callout(JsonReader& reader, CalloutSettings& callout, const std::files
   });
 }
 
+void read_smtp_strictness(JsonReader& reader, SmtpStrictness& smtp) {
+  if (auto mode = reader.string("bare_line_endings", false)) {
+    if (*mode == "reject") smtp.bare_line_endings = SmtpStrictness::BareLineEndings::reject;
+    else if (*mode == "normalize") smtp.bare_line_endings = SmtpStrictness::BareLineEndings::normalize;
+    else reader.fail(reader.path_of("bare_line_endings"), "must be reject or normalize");
+  }
+}
+
 void check(const ProxyConfig& config, JsonReader& reader) {
   if (config.upstream.has_value() == config.spool.has_value())
     reader.fail("", "exactly one of upstream and spool must be configured");
@@ -243,6 +251,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     config.tracing.agent_id = tracing.string("agent_id", false).value_or(config.tracing.agent_id);
     config.tracing.opes_via = tracing.boolean("opes_via").value_or(false);
   });
+  with_object(reader, "smtp", [&](JsonReader& smtp) { read_smtp_strictness(smtp, config.smtp); });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
   reader.reject_unknown_keys();
   check(config, reader);

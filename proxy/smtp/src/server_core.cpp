@@ -178,14 +178,21 @@ void ServerCore::handle_command(std::string_view line) {
       return ask(std::move(command), std::move(*path));
     }
     case Verb::data:
-      if (!no_argument) return answer(501, "5.5.4", "Syntax: DATA");
-      if (!transaction_open_) return answer(503, "5.5.1", "Error: need MAIL command");
-      if (recipients_ == 0) {
+      if (!no_argument) {
+        answer(501, "5.5.4", "Syntax: DATA");
+      } else if (!transaction_open_) {
+        answer(503, "5.5.1", "Error: need MAIL command");
+      } else if (recipients_ == 0) {
         // RFC 2920 §3.1: after pipelined RCPTs that all failed, DATA gets 554.
-        if (recipient_tried_) return answer(554, "5.5.1", "Error: no valid recipients");
-        return answer(503, "5.5.1", "Error: need RCPT command");
+        if (recipient_tried_) {
+          answer(554, "5.5.1", "Error: no valid recipients");
+        } else {
+          answer(503, "5.5.1", "Error: need RCPT command");
+        }
+      } else {
+        return ask(std::move(command));
       }
-      return ask(std::move(command));
+      return close_if_data_pipelined();
     case Verb::bdat:
       return answer(502, "5.5.1", "Error: command not implemented");
     case Verb::rset:
@@ -248,7 +255,7 @@ bool ServerCore::read_data() {
     mode_ = Mode::command;
     awaiting_ = Awaiting::data_end;
     if (!chunk_.empty()) events_.push_back(DataChunk{std::exchange(chunk_, {})});
-    events_.push_back(DataEnd{data_.refusal(options_.enhanced_status_codes), data_.content_size()});
+    events_.push_back(DataEnd{data_.refusal(options_.enhanced_status_codes), data_.message_size()});
   } else if (chunk_.size() >= limits_.data_chunk_size) {
     events_.push_back(DataChunk{std::exchange(chunk_, {})});
   }
@@ -289,7 +296,8 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
       case Verb::data:
         if (reply.code == 354) {
           mode_ = Mode::data;
-          data_ = DataReader(DataLimits{limits_.max_data_line, limits_.max_message_size});
+          data_ = DataReader(DataLimits{limits_.max_data_line, limits_.max_message_size,
+                                        options_.bare_line_endings});
           chunk_.clear();
           flush_now = true;
         }
@@ -323,6 +331,8 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
     flush_now = true;
   }
   send(reply, flush_now);
+  if (answered == Awaiting::command && awaiting_verb_ == Verb::data && reply.code != 354)
+    close_if_data_pipelined();
   return {};
 }
 
@@ -382,6 +392,24 @@ void ServerCore::count_if_bad(std::uint16_t code) {
   awaiting_ = Awaiting::nothing;
   discard_input();
   events_.push_back(CloseRequested{CloseReason::too_many_errors});
+}
+
+void ServerCore::close_if_data_pipelined() {
+  // RFC 2920 §3.1: DATA "can only appear as the last command in a group";
+  // RFC 5321 §3.3: after a refused DATA the client "MUST NOT send the
+  // message data". Input already behind the DATA line was sent without
+  // waiting for the reply, so it is the message: a line of it read as a
+  // command (a quoted "MAIL FROM:" and "RCPT TO:") could start a transaction
+  // the client never meant. Nothing of it is read; the session closes.
+  if (mode_ == Mode::closed || input().empty()) return;
+  output_ += make_reply(421, "4.5.0", options_.domain + " Error: SMTP protocol synchronization",
+                        options_.enhanced_status_codes)
+                 .wire();
+  flush_now_ = true;
+  mode_ = Mode::closed;
+  awaiting_ = Awaiting::nothing;
+  discard_input();
+  events_.push_back(CloseRequested{CloseReason::pipelining_violation});
 }
 
 void ServerCore::reset_transaction() noexcept {

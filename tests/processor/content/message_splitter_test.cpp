@@ -203,12 +203,32 @@ TEST_CASE("a header section over max_header_section refuses the message") {
   auto refused = splitter.feed("\r\nbody");
   REQUIRE_FALSE(refused);
   CHECK(refused.error().reason == "header section exceeds 19 octets (max_header_section)");
-  // Exactly at the limit is accepted, and RAWDATA never reads the header.
+  // Exactly at the limit is accepted.
   limits.max_header_section = 20;
   MessageSplitter at_limit(layout_of({AmPart::body}), limits);
   CHECK(at_limit.feed("A: 1\r\nB: 2\r\nC: 3\r\n\r\n"));
-  MessageSplitter rawdata(layout_of({AmPart::rawdata}), limits);
-  CHECK(rawdata.feed(std::string(100, 'x')));
+}
+
+TEST_CASE("RAWDATA and a message kept whole are measured against max_header_section too") {
+  SplitterLimits limits;
+  limits.max_header_section = 20;
+  for (const auto& layout : {layout_of({AmPart::rawdata}), layout_of({AmPart::mail})}) {
+    MessageSplitter at_limit(layout, limits);
+    CHECK(at_limit.feed("A: 1\r\nB: 2\r\nC: 3\r\n\r\n" + std::string(100, 'x') + "\r\n\r\n"));
+    MessageSplitter no_header(layout, limits);
+    CHECK(no_header.feed("\r\n" + std::string(100, 'x')));
+    MessageSplitter over(layout, limits);
+    CHECK(over.feed("A: 1\r\nB: 2\r\nC: 3\r"));
+    auto refused = over.feed("\nD\r\n\r\n");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ContentError::Kind::limit_exceeded);
+    CHECK(refused.error().reason == "header section exceeds 20 octets (max_header_section)");
+    MessageSplitter octets(layout, limits);
+    std::string message = "A: 1\r\nB: 2\r\nC: 3\r\nD\r\n\r\n";
+    bool failed = false;
+    for (char c : message) failed = failed || !octets.feed(std::string_view(&c, 1));
+    CHECK(failed);
+  }
 }
 
 TEST_CASE("BODY pieces are cut at max_piece, the header section is not cut by fields") {

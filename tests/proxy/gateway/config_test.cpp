@@ -116,3 +116,21 @@ TEST_CASE("at least one callout server is needed") {
   json.replace(json.find(servers), servers.size(), R"("servers": [])");
   CHECK(errors_of(json).find("callout.servers: needs at least one server") != std::string::npos);
 }
+
+TEST_CASE("smtp.bare_line_endings is reject by default, or normalize") {
+  using Mode = opes::proxy::SmtpStrictness::BareLineEndings;
+  auto defaults = parse_config(kMinimal);
+  REQUIRE(defaults.has_value());
+  CHECK(defaults->smtp.bare_line_endings == Mode::reject);
+  std::string normalize(kMinimal);
+  normalize.insert(normalize.rfind('}'), R"(, "smtp": {"bare_line_endings": "normalize"})");
+  auto normalized = parse_config(normalize);
+  REQUIRE_MESSAGE(normalized.has_value(), errors_of(normalize));
+  CHECK(normalized->smtp.bare_line_endings == Mode::normalize);
+  std::string wrong(kMinimal);
+  wrong.insert(wrong.rfind('}'), R"(, "smtp": {"bare_line_endings": "accept"})");
+  CHECK(errors_of(wrong) == "smtp.bare_line_endings: must be reject or normalize\n");
+  std::string unknown(kMinimal);
+  unknown.insert(unknown.rfind('}'), R"(, "smtp": {"bare_newlines": "reject"})");
+  CHECK(errors_of(unknown).find("smtp.bare_newlines") != std::string::npos);
+}

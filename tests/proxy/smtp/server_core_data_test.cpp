@@ -94,12 +94,46 @@ TEST_CASE("an oversize message is refused 552 and the next command is read in st
   CHECK(drain(core) == Events{"command MAIL FROM:<a@example.org> path=a@example.org"});
 }
 
-TEST_CASE("a data line over the limit is refused with 500 5.6.0") {
+TEST_CASE("a data line over the limit is refused with 550 5.6.0, not a command error") {
   ServerLimits limits;
   limits.max_data_line = 10;
+  limits.max_bad_commands = 1;
   ServerCore core = core_in_data(limits);
   CHECK(feed(core, "12345678\r\n123456789\r\n.\r\n") ==
-        Events{"end refused 500 5.6.0 Line too long in message data"});
+        Events{"end refused 550 5.6.0 Line too long in message data (limit 10 octets)"});
+  answer(core, "550 5.6.0 Line too long in message data (limit 10 octets)");
+  CHECK_FALSE(core.closed());  // 500 would count as a bad command (RFC 5321 4.2.2)
+}
+
+TEST_CASE("a refused message's DataEnd carries its whole size") {
+  const auto end_size = [](ServerCore& core) {
+    std::uint64_t size = 0;
+    while (auto event = core.next_event()) {
+      if (auto* end = std::get_if<DataEnd>(&*event)) size = end->size;
+    }
+    return size;
+  };
+  ServerLimits limits;
+  limits.max_message_size = 10;
+  limits.data_chunk_size = 4;
+  ServerCore big = core_in_data(limits);
+  big.receive("0123456789abcdef\r\n.\r\n");
+  CHECK(end_size(big) == 18);
+  ServerCore bare = core_in_data();
+  bare.receive("one\r\nt\nwo\r\n.\r\n");
+  CHECK(end_size(bare) == 11);  // "one\r\n" "t" "\n" "wo\r\n"
+}
+
+TEST_CASE("normalize: bare line ends reach the application as CRLF") {
+  ServerOptions options;
+  options.bare_line_endings = BareLineEndings::normalize;
+  ServerCore core(ServerLimits{}, options);
+  core.receive("EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+  for (std::string_view reply : {"250 mx", "250 2.1.0 Ok", "250 2.1.5 Ok", "354 Go ahead"}) {
+    REQUIRE(drain(core).size() == 1);
+    answer(core, reply);
+  }
+  CHECK(feed(core, "a\nb\r\n.\nc\r.\r\n.\r\n") == Events{"chunk a\r\nb\r\n\r\nc\r\n\r\n", "end 13"});
 }
 
 TEST_CASE("commands pipelined after the final dot wait for the DataEnd reply") {

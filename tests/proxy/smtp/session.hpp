@@ -29,7 +29,15 @@ inline std::string describe(const ServerEvent& event) {
     std::string operator()(const TransactionReset&) const { return "reset"; }
     std::string operator()(const TlsRequested&) const { return "tls"; }
     std::string operator()(const CloseRequested& e) const {
-      return e.reason == CloseReason::quit ? "close quit" : "close too many errors";
+      switch (e.reason) {
+        case CloseReason::quit:
+          return "close quit";
+        case CloseReason::too_many_errors:
+          return "close too many errors";
+        case CloseReason::pipelining_violation:
+          return "close pipelining violation";
+      }
+      return "close";
     }
     std::string operator()(const ClientClosed&) const { return "client closed"; }
   };

@@ -25,7 +25,7 @@ class PieceCutter;  // src/piece_cutter.hpp
 
 struct SplitterLimits {
   /// The header section, its empty line included; larger messages are
-  /// refused. Not applied when the message is kept whole or sent as RAWDATA.
+  /// refused, whatever the layout (kept whole or RAWDATA: only measured).
   std::size_t max_header_section = std::size_t{1} << 20;
   /// One header field, folded lines and CRLF included.
   std::size_t max_header_field = std::size_t{64} << 10;
@@ -64,6 +64,8 @@ class MessageSplitter {
   void end_header_section(bool with_empty_line);
   void route_field(std::string_view field);
   void feed_body(std::string_view chunk);
+  /// Whole or RAWDATA: measures the header section against its limit.
+  void measure_header(std::string_view chunk);
   void feed_sections(std::string_view chunk);
   void add_section_octets(std::string_view octets);
 
@@ -82,6 +84,9 @@ class MessageSplitter {
   bool prev_cr_ = false;
   bool maybe_empty_line_ = false;
   bool content_type_seen_ = false;
+  // Whole or RAWDATA: how much of CR LF CR LF has been seen (the message's
+  // start counts as a CR LF, RFC 5322 §2.1); 4 once the section has ended.
+  unsigned header_end_match_ = 2;
 
   // Body: SECTIONS (RFC 2046 §5.1.1, P-4).
   std::optional<DelimiterLineMatcher> delimiter_;  // set for a multipart body

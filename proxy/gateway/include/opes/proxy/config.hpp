@@ -115,6 +115,15 @@ struct Timeouts {
   Seconds session{3600};
 };
 
+/// How strictly the client's SMTP is read, beyond what is always refused.
+struct SmtpStrictness {
+  /// A bare CR or LF in message data (RFC 5321 §2.3.8): reject refuses the
+  /// message (secure default); normalize makes it a CRLF. The end of data is
+  /// CR LF . CR LF in both (Postfix smtpd_forbid_bare_newline).
+  enum class BareLineEndings { reject, normalize };
+  BareLineEndings bare_line_endings = BareLineEndings::reject;
+};
+
 struct Tracing {
   std::string agent_id;  // the OPES-System trace entry; default http://<hostname>/opes
   bool opes_via = false;
@@ -136,6 +145,7 @@ struct ProxyConfig {
   std::filesystem::path work_directory;  // spilled content
   CalloutSettings callout;
   Tracing tracing;
+  SmtpStrictness smtp;
   bool allow_bypass = true;  // honour opesbypass for bypassable services
 
   const ServiceGroup* find_group(std::string_view name) const;

@@ -38,6 +38,12 @@
 // Replies 500-504 and 555, the core's and the application's, count as bad
 // commands; the one that reaches max_bad_commands is followed by 421 4.7.0
 // and CloseRequested{too_many_errors}. A 421 from the application closes too.
+// A DATA refused (any reply but 354, the core's or the application's) while
+// input already waits behind it is followed by 421 4.5.0 and
+// CloseRequested{pipelining_violation}: RFC 2920 §3.1 lets DATA only end a
+// command group and RFC 5321 §3.3 forbids message data without a 354, so
+// that input is the message, and none of its lines may run as a command
+// (Postfix: smtpd_forbid_unauth_pipelining).
 
 #include <cstddef>
 #include <cstdint>
@@ -74,6 +80,8 @@ struct ServerLimits {
 struct ServerOptions {
   std::string domain = "localhost";   // in the 421 the core sends
   bool enhanced_status_codes = true;  // RFC 2034: advertise ENHANCEDSTATUSCODES with it
+  /// A bare CR or LF in message data: refused, or made a CRLF (data_reader.hpp).
+  BareLineEndings bare_line_endings = BareLineEndings::reject;
 };
 
 /// A misuse of the core by the application, e.g. a reply when none is due.
@@ -129,6 +137,8 @@ class ServerCore {
   void answer(std::uint16_t code, std::string_view enhanced_status, std::string_view text);
   void send(const ocp::smtp::Reply& reply, bool flush_now);
   void count_if_bad(std::uint16_t code);
+  /// After a refused DATA: input behind it means the client sent the message.
+  void close_if_data_pipelined();
   void reset_transaction() noexcept;
   void discard_input() noexcept;
   std::string_view input() const noexcept;

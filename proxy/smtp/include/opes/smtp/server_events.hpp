@@ -40,7 +40,8 @@ struct DataChunk {
 /// with the transaction's outcome; either way the transaction ends.
 struct DataEnd {
   std::optional<ocp::smtp::Reply> refusal;
-  std::uint64_t size = 0;  // unstuffed octets read, up to a violation
+  /// The whole message's size, refused or not (DataReader::message_size).
+  std::uint64_t size = 0;
 };
 
 /// RSET arrived (the core answered 250): end any OCP transaction.
@@ -54,6 +55,7 @@ struct TlsRequested {};
 enum class CloseReason {
   quit,             // QUIT answered 221 by the core
   too_many_errors,  // max_bad_commands reached, answered 421 by the core
+  pipelining_violation,  // input behind a refused DATA, answered 421 by the core
 };
 
 /// Flush the output, then close the connection.
