@@ -42,6 +42,7 @@ processor::LinkSettings make_link_settings(const CalloutSettings& settings) {
   link.timeouts.command_answer = settings.answer_timeout;
   link.timeouts.content_answer = settings.content_timeout;
   link.timeouts.negotiation = settings.connect_timeout;
+  link.max_open_transactions = settings.max_transactions_per_connection;
   return link;
 }
 

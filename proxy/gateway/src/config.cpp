@@ -124,6 +124,9 @@ void read_callout_scaling(JsonReader& reader, CalloutSettings& callout) {
   callout.max_connections_per_server =
       most ? static_cast<unsigned>(*most)
            : std::max(callout.max_connections_per_server, callout.connections_per_server);
+  callout.max_transactions_per_connection = static_cast<unsigned>(
+      reader.integer("max_transactions_per_connection", 1, 100000, false)
+          .value_or(callout.max_transactions_per_connection));
   if (callout.max_connections_per_server < callout.connections_per_server) {
     reader.fail(reader.path_of("max_connections_per_server"),
                 "must be at least connections_per_server (" +

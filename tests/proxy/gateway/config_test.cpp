@@ -123,19 +123,21 @@ TEST_CASE("capacity: the callout pool grows to 32 per server and clients are lim
   CHECK(config->callout.connections_per_server == 2);
   CHECK(config->callout.max_connections_per_server == 32);
   CHECK(config->callout.idle_timeout == opes::proxy::Seconds(60));
+  CHECK(config->callout.max_transactions_per_connection == 64);
   CHECK(config->limits.max_sessions_per_client == 20);
   CHECK(config->limits.max_transactions_per_client == 10);
   CHECK(config->limits.exempt_relay_clients);
 
   std::string set(kMinimal);
   set.insert(set.find("\"servers\""),
-             R"("connections_per_server": 4, "max_connections_per_server": 8, "timeouts": {"idle_seconds": 5}, )");
+             R"("connections_per_server": 4, "max_connections_per_server": 8, "max_transactions_per_connection": 16, "timeouts": {"idle_seconds": 5}, )");
   set.insert(set.rfind('}'),
              R"(, "limits": {"max_sessions_per_client": 0, "max_transactions_per_client": 3, "exempt_relay_clients": false})");
   auto given = parse_config(set);
   REQUIRE_MESSAGE(given.has_value(), errors_of(set));
   CHECK(given->callout.max_connections_per_server == 8);
   CHECK(given->callout.idle_timeout == opes::proxy::Seconds(5));
+  CHECK(given->callout.max_transactions_per_connection == 16);
   CHECK(given->limits.max_sessions_per_client == 0);
   CHECK(given->limits.max_transactions_per_client == 3);
   CHECK_FALSE(given->limits.exempt_relay_clients);

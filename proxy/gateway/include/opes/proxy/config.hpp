@@ -97,6 +97,9 @@ struct CalloutSettings {
   /// Opened as transactions need them, per thread: a further connection only
   /// when every open one has max_open_transactions (processor::LinkSettings).
   unsigned max_connections_per_server = 32;
+  /// Open transactions per OCP connection (processor::LinkSettings); at
+  /// most the callout server's own limit (opes-callout: 256).
+  unsigned max_transactions_per_connection = 64;
   /// A connection above connections_per_server that has had no transaction
   /// this long is closed with CE (checked each probe interval).
   Seconds idle_timeout{60};
