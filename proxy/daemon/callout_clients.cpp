@@ -42,6 +42,7 @@ processor::LinkSettings make_link_settings(const CalloutSettings& settings) {
   link.timeouts.command_answer = settings.answer_timeout;
   link.timeouts.content_answer = settings.content_timeout;
   link.timeouts.negotiation = settings.connect_timeout;
+  link.max_open_transactions = settings.max_transactions_per_connection;
   return link;
 }
 
@@ -56,13 +57,36 @@ CalloutClients::CalloutClients(asio::any_io_executor executor, const CalloutSett
       connecting_(settings.servers.size(), 0),
       connection_changed_(executor_) {}
 
-std::shared_ptr<CalloutConnection> CalloutClients::ready_connection(std::size_t server) {
+std::shared_ptr<CalloutConnection> CalloutClients::connection_with_room(std::size_t server) const {
+  // The first connections_per_server ready connections share the load
+  // (least loaded first); the extra ones are filled oldest first, so that
+  // the newest drain and close again when the demand falls.
+  const std::size_t room = link_settings_.max_open_transactions;
   std::shared_ptr<CalloutConnection> best;
+  std::size_t seen = 0;
   for (const auto& connection : connections_[server]) {
     if (!connection->ready()) continue;
+    const bool base = seen++ < settings_.connections_per_server;
+    if (!base && best) break;
+    if (connection->open_transactions() >= room) continue;
     if (!best || connection->open_transactions() < best->open_transactions()) best = connection;
   }
   return best;
+}
+
+void CalloutClients::close_idle_extras(std::size_t server) {
+  const auto idle_since = std::chrono::steady_clock::now() - settings_.idle_timeout;
+  std::size_t seen = 0;
+  for (const auto& connection : connections_[server]) {
+    if (!connection->ready()) continue;
+    if (seen++ < settings_.connections_per_server) continue;
+    if (connection->open_transactions() == 0 && connection->last_used() <= idle_since) {
+      log(LogLevel::info, "callout.idle_closed",
+          {{"server", connection->address()},
+           {"idle_seconds", std::to_string(settings_.idle_timeout.count())}});
+      connection->close();  // RFC 4037 §11.2: CE, nothing open to end with it
+    }
+  }
 }
 
 asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std::size_t server) {
@@ -98,7 +122,7 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
     if (!chosen) break;
     const std::size_t server = *chosen;
     for (;;) {
-      auto best = ready_connection(server);
+      auto best = connection_with_room(server);
       // A server handed out as a probe that still has a working connection
       // is up again.
       if (best && !policy_.server(server).up)
@@ -112,7 +136,23 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
         break;  // the next server
       }
       if (best) co_return best;
-      // Every connection to this server is still connecting: wait for one.
+      // Every ready connection is full (or none is ready yet): one more, up to
+      // the maximum; one attempt at a time, as it brings room for many.
+      if (connecting_[server] == 0) {
+        if (total >= settings_.max_connections_per_server) {
+          log(LogLevel::warning, "callout.pool_full",
+              {{"server", policy_.server(server).address},
+               {"connections", std::to_string(total)},
+               {"limit", "callout.max_connections_per_server"}});
+          break;
+        }
+        log(LogLevel::info, "callout.pool_growing",
+            {{"server", policy_.server(server).address},
+             {"connections", std::to_string(total + 1)}});
+        if (auto fresh = co_await connect(server)) co_return fresh;
+        break;
+      }
+      // A connection is being opened: wait for it.
       if (std::chrono::steady_clock::now() >= deadline || stopped_) break;
       co_await (connection_changed_.wait() || sleep_until(deadline));
     }
@@ -144,6 +184,7 @@ asio::awaitable<void> CalloutClients::run_health_checks() {
     if (stopped_) break;
     forget_dead();
     for (std::size_t server = 0; server < connections_.size(); ++server) {
+      close_idle_extras(server);
       for (const auto& connection : connections_[server]) connection->probe();
       // A server that went down is tried again when its backoff has passed,
       // so that it takes work again as soon as it is back.

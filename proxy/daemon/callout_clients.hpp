@@ -1,9 +1,11 @@
 #pragma once
-// The callout servers as one thread of opes-proxy sees them: up to
-// connections_per_server OCP connections to each, the choice of a server
-// for each new transaction (least loaded among those up, failover with
-// backoff: processor::CalloutPool), and the health checks (a PQ on every
-// connection each probe interval; a down server retried when due).
+// The callout servers as one thread of opes-proxy sees them: a pool of OCP
+// connections to each (connections_per_server kept open, more opened while
+// every open one is full, up to max_connections_per_server; an extra one
+// idle for idle_timeout closed with CE), the choice of a server for each new
+// transaction (least loaded among those up, failover with backoff:
+// processor::CalloutPool), and the health checks (a PQ on every connection
+// each probe interval; a down server retried when due).
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -36,7 +38,12 @@ class CalloutClients {
   void stop();
 
  private:
-  std::shared_ptr<CalloutConnection> ready_connection(std::size_t server);
+  /// The connection of `server` to take the next transaction, or null when
+  /// every ready one is full.
+  std::shared_ptr<CalloutConnection> connection_with_room(std::size_t server) const;
+  /// Closes (CE) the connections above connections_per_server idle for
+  /// idle_timeout.
+  void close_idle_extras(std::size_t server);
   asio::awaitable<std::shared_ptr<CalloutConnection>> connect(std::size_t server);
   void forget_dead();
 

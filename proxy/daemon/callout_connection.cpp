@@ -96,6 +96,7 @@ asio::awaitable<bool> CalloutConnection::open(Duration timeout) {
     }
     co_await (state_changed_.wait() || sleep_until(deadline));
   }
+  last_used_ = std::chrono::steady_clock::now();  // not idle before its first transaction
   co_return link_->ready();
 }
 
@@ -103,6 +104,7 @@ processor::LinkResult<processor::TransactionId> CalloutConnection::begin(
     const std::vector<std::string>& services, std::vector<ocp::smtp::AmOption> meta,
     std::shared_ptr<TransactionInbox> inbox) {
   if (!link_) return ocp::unexpected(processor::LinkError{LinkErrorCode::not_ready, "not connected"});
+  last_used_ = std::chrono::steady_clock::now();
   auto group = link_->group_for(services, now());
   if (!group) {
     pump();
@@ -132,6 +134,7 @@ processor::LinkResult<> CalloutConnection::end_original(processor::TransactionId
 
 void CalloutConnection::finish(processor::TransactionId id, bool failed, std::string reason) {
   inboxes_.erase(id.value);
+  last_used_ = std::chrono::steady_clock::now();
   if (!link_) return;
   if (failed) {
     (void)link_->abort(id, std::move(reason), now());

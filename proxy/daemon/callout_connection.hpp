@@ -8,6 +8,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -53,6 +54,9 @@ class CalloutConnection : public std::enable_shared_from_this<CalloutConnection>
   const std::string& address() const { return address_; }
   std::size_t open_transactions() const { return link_ ? link_->open_transactions() : 0; }
   const std::optional<ocp::smtp::SmtpProfile>& profile() const;
+  /// When a transaction last began or ended here (the pool closes extra
+  /// connections idle since long enough).
+  std::chrono::steady_clock::time_point last_used() const { return last_used_; }
 
   // ---- transactions (CalloutLink's, plus the inbox) -----------------------
   processor::LinkResult<processor::TransactionId> begin(const std::vector<std::string>& services,
@@ -99,6 +103,7 @@ class CalloutConnection : public std::enable_shared_from_this<CalloutConnection>
   WakeSignal deadline_changed_;
   Broadcast state_changed_;  // ready, failed, output drained
   std::size_t in_flight_ = 0;
+  std::chrono::steady_clock::time_point last_used_ = std::chrono::steady_clock::now();
   bool failure_reported_ = false;
   bool stopped_ = false;
   std::string connect_failure_;

@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "callout_clients.hpp"
+#include "opes/proxy/client_limits.hpp"
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
@@ -22,6 +23,7 @@ struct GatewayContext {
   const processor::TraceEntries& trace;
   std::atomic<std::size_t>& open_sessions;  // all threads' (limits.max_sessions)
   DeliveryCache& upstream_connections;      // this thread's idle upstream connections
+  ClientLimits& client_limits;              // all threads' per-address counts
 };
 
 }  // namespace opes::proxy

@@ -36,11 +36,11 @@ constexpr auto kShutdownGrace = std::chrono::seconds(30);
 struct Worker {
   Worker(const ProxyConfig& config, std::vector<TlsContext> callout_tls, TlsContext server_tls,
          TlsContext upstream_tls, const processor::TraceEntries& trace,
-         std::atomic<std::size_t>& sessions)
+         std::atomic<std::size_t>& sessions, ClientLimits& client_limits)
       : clients(context.get_executor(), config.callout, make_link_settings(config.callout),
                 std::move(callout_tls)),
-        gateway{config, clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
-                upstream_connections} {}
+        gateway{config,   clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
+                upstream_connections, client_limits} {}
 
   asio::io_context context{1};
   CalloutClients clients;
@@ -144,9 +144,15 @@ int run_daemon(const ProxyConfig& config) {
   auto& [server_tls, upstream_tls, callout_tls, trace] = *prepared;
 
   std::atomic<std::size_t> sessions{0};
+  // One table for every thread, declared before the workers: the sessions'
+  // leases (destroyed with the workers' io_contexts) give their counts back
+  // to it.
+  ClientLimits client_limits({config.limits.max_sessions_per_client,
+                              config.limits.max_transactions_per_client});
   std::list<Worker> workers;  // stable addresses: sessions refer to their worker
   for (unsigned i = 0; i < config.threads; ++i)
-    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, trace, sessions);
+    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, trace, sessions,
+                         client_limits);
   asio::io_context& main_context = workers.front().context;
 
   std::list<tcp::acceptor> acceptors;

@@ -115,8 +115,24 @@ boost::asio::awaitable<std::optional<Reply>> SmtpSession::ask_callout(
 boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& path) {
   auto opes = processor::read_opes_mail_parameters(esmtp_parameters(path), true);
   if (!opes) co_return opes.error();
+  std::optional<ClientLimits::Lease> client_lease;
+  if (!client_limits_exempt(config_, stream_.peer_address())) {
+    client_lease = context_.client_limits.try_acquire(ClientLimits::Kind::transaction,
+                                                      stream_.peer_address());
+    if (!client_lease) {
+      // Before the callout server is asked: one address's idle transactions
+      // cannot hold the callout connections every client shares.
+      log(LogLevel::warning, "smtp.client_limit",
+          {{"peer", stream_.peer()},
+           {"session", session_id_},
+           {"limit", "limits.max_transactions_per_client"},
+           {"max", std::to_string(context_.client_limits.limit(ClientLimits::Kind::transaction))}});
+      co_return make_reply(451, "4.7.1 Too many open transactions from your address, try again later");
+    }
+  }
   transaction_.emplace();
   MailTransaction& t = *transaction_;
+  t.client_lease = std::move(client_lease);
   t.id = session_id_ + "." + std::to_string(++transactions_);
   t.mail = path;
   t.request = opes->request;

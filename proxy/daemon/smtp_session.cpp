@@ -40,6 +40,10 @@ const ServiceGroup& group_of(const ProxyConfig& config, const Listener& listener
 
 }  // namespace
 
+bool client_limits_exempt(const ProxyConfig& config, std::string_view peer_address) {
+  return config.limits.exempt_relay_clients && in_networks(config.relay.clients, peer_address);
+}
+
 SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Listener& listener)
     : context_(context),
       config_(context.config),
@@ -281,6 +285,28 @@ boost::asio::awaitable<void> serve_smtp_client(GatewayContext& context,
     std::atomic<std::size_t>& count;
     ~Release() { count.fetch_sub(1); }
   } release{context.open_sessions};
+  // anvil-like: one address cannot hold every session slot.
+  std::optional<ClientLimits::Lease> client_session;
+  if (!client_limits_exempt(context.config, stream.peer_address())) {
+    client_session = context.client_limits.try_acquire(ClientLimits::Kind::session, stream.peer_address());
+    if (!client_session) {
+      log(LogLevel::warning, "smtp.client_limit",
+          {{"peer", stream.peer()},
+           {"limit", "limits.max_sessions_per_client"},
+           {"max", std::to_string(context.client_limits.limit(ClientLimits::Kind::session))}});
+      // RFC 5321 §3.1: 421 instead of the greeting; 4.7.0 (RFC 3463 §3.8):
+      // a policy refusal, to be tried again later.
+      const std::string refusal = make_reply(421, "4.7.0 " + context.config.hostname +
+                                                      " Too many connections from your address, try again later")
+                                          .wire();
+      try {
+        co_await stream.write(refusal, std::chrono::seconds(5));
+      } catch (const boost::system::system_error&) {
+      }
+      stream.close();
+      co_return;
+    }
+  }
   SmtpSession session(context, std::move(stream), listener);
   co_await session.run();
 }

@@ -25,6 +25,10 @@ namespace opes::proxy {
 
 using ocp::smtp::Reply;
 
+/// Whether the per-address limits leave this client alone (a relay client
+/// while limits.exempt_relay_clients).
+bool client_limits_exempt(const ProxyConfig& config, std::string_view peer_address);
+
 class SmtpSession {
  public:
   SmtpSession(GatewayContext& context, MailStream stream, const Listener& listener);
@@ -46,6 +50,8 @@ class SmtpSession {
     bool upstream_mail_sent = false;
     std::unique_ptr<MessageFlow> flow;
     std::uint64_t size = 0;
+    /// Counted against limits.max_transactions_per_client while it lasts.
+    std::optional<ClientLimits::Lease> client_lease;
   };
 
   // smtp_session.cpp

@@ -117,6 +117,33 @@ FailurePolicy read_failure_policy(JsonReader& reader) {
   return FailurePolicy::tempfail;
 }
 
+/// How far the callout pool grows above connections_per_server (the extra
+/// connections go again after timeouts.idle_seconds).
+void read_callout_scaling(JsonReader& reader, CalloutSettings& callout) {
+  const auto most = reader.integer("max_connections_per_server", 1, 1024, false);
+  callout.max_connections_per_server =
+      most ? static_cast<unsigned>(*most)
+           : std::max(callout.max_connections_per_server, callout.connections_per_server);
+  callout.max_transactions_per_connection = static_cast<unsigned>(
+      reader.integer("max_transactions_per_connection", 1, 100000, false)
+          .value_or(callout.max_transactions_per_connection));
+  if (callout.max_connections_per_server < callout.connections_per_server) {
+    reader.fail(reader.path_of("max_connections_per_server"),
+                "must be at least connections_per_server (" +
+                    std::to_string(callout.connections_per_server) + ")");
+  }
+}
+
+void read_client_limits(JsonReader& limits, Limits& l) {
+  l.max_sessions_per_client = static_cast<std::size_t>(
+      limits.integer("max_sessions_per_client", 0, 1000000, false)
+          .value_or(static_cast<std::int64_t>(l.max_sessions_per_client)));
+  l.max_transactions_per_client = static_cast<std::size_t>(
+      limits.integer("max_transactions_per_client", 0, 1000000, false)
+          .value_or(static_cast<std::int64_t>(l.max_transactions_per_client)));
+  l.exempt_relay_clients = limits.boolean("exempt_relay_clients").value_or(l.exempt_relay_clients);
+}
+
 void read_callout(JsonReader& reader, CalloutSettings& callout, const std::filesystem::path& base) {
   for_each_object(reader, "servers", true, [&](JsonReader& item, std::size_t) {
     CalloutServer server;
@@ -132,11 +159,13 @@ void read_callout(JsonReader& reader, CalloutSettings& callout, const std::files
   });
   callout.connections_per_server = static_cast<unsigned>(
       reader.integer("connections_per_server", 1, 64, false).value_or(callout.connections_per_server));
+  read_callout_scaling(reader, callout);
   with_object(reader, "timeouts", [&](JsonReader& timeouts) {
     callout.connect_timeout = read_seconds(timeouts, "connect_seconds", callout.connect_timeout);
     callout.answer_timeout = read_seconds(timeouts, "answer_seconds", callout.answer_timeout);
     callout.content_timeout = read_seconds(timeouts, "content_seconds", callout.content_timeout);
     callout.probe_interval = read_seconds(timeouts, "probe_interval_seconds", callout.probe_interval);
+    callout.idle_timeout = read_seconds(timeouts, "idle_seconds", callout.idle_timeout);
   });
   for_each_object(reader, "service_groups", true, [&](JsonReader& item, std::size_t) {
     ServiceGroup group;
@@ -224,6 +253,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     l.max_sessions = static_cast<std::size_t>(limits.integer("max_sessions", 1, 1000000, false).value_or(static_cast<std::int64_t>(l.max_sessions)));
     l.memory_buffer = static_cast<std::size_t>(limits.integer("memory_buffer", 4096, std::int64_t{1} << 32, false).value_or(static_cast<std::int64_t>(l.memory_buffer)));
     l.max_header_section = static_cast<std::size_t>(limits.integer("max_header_section", 1024, 64 << 20, false).value_or(static_cast<std::int64_t>(l.max_header_section)));
+    read_client_limits(limits, l);
   });
   with_object(reader, "timeouts", [&](JsonReader& timeouts) {
     Timeouts& t = config.timeouts;

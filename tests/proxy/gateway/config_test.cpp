@@ -134,3 +134,41 @@ TEST_CASE("smtp.bare_line_endings is reject by default, or normalize") {
   unknown.insert(unknown.rfind('}'), R"(, "smtp": {"bare_newlines": "reject"})");
   CHECK(errors_of(unknown).find("smtp.bare_newlines") != std::string::npos);
 }
+
+TEST_CASE("capacity: the callout pool grows to 32 per server and clients are limited per address") {
+  auto config = parse_config(kMinimal);
+  REQUIRE_MESSAGE(config.has_value(), errors_of(kMinimal));
+  CHECK(config->callout.connections_per_server == 2);
+  CHECK(config->callout.max_connections_per_server == 32);
+  CHECK(config->callout.idle_timeout == opes::proxy::Seconds(60));
+  CHECK(config->callout.max_transactions_per_connection == 64);
+  CHECK(config->limits.max_sessions_per_client == 20);
+  CHECK(config->limits.max_transactions_per_client == 10);
+  CHECK(config->limits.exempt_relay_clients);
+
+  std::string set(kMinimal);
+  set.insert(set.find("\"servers\""),
+             R"("connections_per_server": 4, "max_connections_per_server": 8, "max_transactions_per_connection": 16, "timeouts": {"idle_seconds": 5}, )");
+  set.insert(set.rfind('}'),
+             R"(, "limits": {"max_sessions_per_client": 0, "max_transactions_per_client": 3, "exempt_relay_clients": false})");
+  auto given = parse_config(set);
+  REQUIRE_MESSAGE(given.has_value(), errors_of(set));
+  CHECK(given->callout.max_connections_per_server == 8);
+  CHECK(given->callout.idle_timeout == opes::proxy::Seconds(5));
+  CHECK(given->callout.max_transactions_per_connection == 16);
+  CHECK(given->limits.max_sessions_per_client == 0);
+  CHECK(given->limits.max_transactions_per_client == 3);
+  CHECK_FALSE(given->limits.exempt_relay_clients);
+
+  // A minimum above 32 raises the default maximum with it.
+  std::string many(kMinimal);
+  many.insert(many.find("\"servers\""), R"("connections_per_server": 40, )");
+  auto raised = parse_config(many);
+  REQUIRE_MESSAGE(raised.has_value(), errors_of(many));
+  CHECK(raised->callout.max_connections_per_server == 40);
+
+  std::string below(kMinimal);
+  below.insert(below.find("\"servers\""), R"("connections_per_server": 4, "max_connections_per_server": 3, )");
+  CHECK(errors_of(below).find("callout.max_connections_per_server: must be at least connections_per_server (4)") !=
+        std::string::npos);
+}

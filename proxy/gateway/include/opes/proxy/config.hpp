@@ -92,7 +92,17 @@ struct ServiceGroup {
 
 struct CalloutSettings {
   std::vector<CalloutServer> servers;
+  /// Kept open to each server (the minimum of the pool), per thread.
   unsigned connections_per_server = 2;
+  /// Opened as transactions need them, per thread: a further connection only
+  /// when every open one has max_open_transactions (processor::LinkSettings).
+  unsigned max_connections_per_server = 32;
+  /// Open transactions per OCP connection (processor::LinkSettings); at
+  /// most the callout server's own limit (opes-callout: 256).
+  unsigned max_transactions_per_connection = 64;
+  /// A connection above connections_per_server that has had no transaction
+  /// this long is closed with CE (checked each probe interval).
+  Seconds idle_timeout{60};
   Seconds connect_timeout{5};
   Seconds answer_timeout{30};    // a command part's answer
   Seconds content_timeout{120};  // the content's answers, after the message ended
@@ -107,6 +117,11 @@ struct Limits {
   std::size_t max_sessions = 1000;
   std::size_t memory_buffer = 1u << 20;       // held content beyond this spills to disk
   std::size_t max_header_section = 1u << 20;  // the header section of one message
+  // Per client address, like Postfix's anvil (0: no limit); relay.clients
+  // are exempt unless exempt_relay_clients is false.
+  std::size_t max_sessions_per_client = 20;
+  std::size_t max_transactions_per_client = 10;
+  bool exempt_relay_clients = true;
 };
 
 struct Timeouts {
