@@ -124,6 +124,11 @@ TEST_CASE("part views: a service is served when the profile carries its parts or
   REQUIRE_FALSE(alone);
   CHECK(alone.error() == "the negotiated profile carries none of RAWDATA,MAIL, which it declared");
   CHECK_FALSE(check_served(service_of({"SINGLEHEADERS"}), profile_of({AmPart::rawdata})));
+  // An informative command part may be missing, as long as something is there.
+  CHECK(check_served(service_of({"RCPT"}, {"HELO"}), profile_of({AmPart::rcpt})));
+  const auto nothing = check_served(service_of({}, {"HELO"}), profile_of({AmPart::rcpt}));
+  REQUIRE_FALSE(nothing);
+  CHECK(nothing.error() == "the negotiated profile carries none of the parts it declared");
 }
 
 TEST_CASE("part views: services whose parts exclude each other and cannot be derived are named") {

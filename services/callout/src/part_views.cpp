@@ -62,6 +62,7 @@ bool declares_content(const plugin_host::ServiceInfo& service) {
 ocp::Expected<void, std::string> check_served(const plugin_host::ServiceInfo& service,
                                               const ocp::smtp::SmtpProfile& profile) {
   std::string missing;
+  bool served_any = false;
   for (const std::string& token : declared(service)) {
     const AmPart part = AmPart::from_token(token);
     bool served = profile.lists(part);
@@ -70,9 +71,17 @@ ocp::Expected<void, std::string> check_served(const plugin_host::ServiceInfo& se
     } else if (!served && (part.kind() == AmPart::allheaders || part.kind() == AmPart::body)) {
       served = profile.lists(AmPart::rawdata);
     }
-    if (!served && missing.find(token) == std::string::npos) missing += (missing.empty() ? "" : ",") + token;
+    served_any = served_any || served;
+    // A command part the service only reads (HELO, IP, ...) may be missing:
+    // the service still runs on the others. Content, and every part it may
+    // change, must be there, or the service would be skipped for it.
+    const bool required = is_content_token(token) || service.adapts(token);
+    if (!served && required && missing.find(token) == std::string::npos) {
+      missing += (missing.empty() ? "" : ",") + token;
+    }
   }
-  if (missing.empty()) return {};
+  if (missing.empty() && served_any) return {};
+  if (missing.empty()) return ocp::unexpected(std::string("the negotiated profile carries none of the parts it declared"));
   return ocp::unexpected("the negotiated profile carries none of " + missing + ", which it declared");
 }
 

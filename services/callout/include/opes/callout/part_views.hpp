@@ -45,8 +45,10 @@ ContentView content_view(const plugin_host::ServiceInfo& service, const ocp::smt
 /// Whether the service declared any part of the message content.
 bool declares_content(const plugin_host::ServiceInfo& service);
 
-/// Every part the service declared is carried by `profile`, as such or
-/// derivable as above. The error lists the parts that are not.
+/// Every content part and every adaptive part the service declared is
+/// carried by `profile`, as such or derivable as above, and at least one of
+/// its parts is (informative command parts such as HELO may be missing).
+/// The error lists the parts that are not.
 ocp::Expected<void, std::string> check_served(const plugin_host::ServiceInfo& service,
                                               const ocp::smtp::SmtpProfile& profile);
 
