@@ -204,10 +204,14 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, callout_customize=None,
+                 **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
-        nobody listens on until start_callout(port) is called for it."""
+        nobody listens on until start_callout(port) is called for it.
+        `callout_customize`: a function that may change the opes-callout
+        configuration document (a dict) before it is written."""
         self.paths = paths
+        self.callout_customize = callout_customize
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -244,8 +248,11 @@ class Gateway:
         """opes-callout on `port` (default: the main one); returns its Process."""
         port = port or self.callout_port
         path = os.path.join(self.folder.name, f"opes-callout-{port}.json")
+        document = callout_config(self.paths, port)
+        if self.callout_customize:
+            self.callout_customize(document)
         with open(path, "w") as f:
-            json.dump(callout_config(self.paths, port), f, indent=2)
+            json.dump(document, f, indent=2)
         process = Process([self.paths.opes_callout, "--config", path], f"opes-callout {port}")
         self.processes.append(process)
         process.wait_line(r"^opes-callout listening on ")
