@@ -153,6 +153,13 @@ class Daemon {
       return;
     }
     ServiceCatalog::Built built = ServiceCatalog::build(*config);
+    if (!built.refusals.empty()) {
+      // A catalog that would skip a service never replaces a working one.
+      for (const std::string& refusal : built.refusals) {
+        log(LogLevel::error, "config-reload-failed", {{"config", source_.name()}, {"cause", refusal}});
+      }
+      return;
+    }
     set_log_level(config->log_level);
     log_catalog_problems(built.problems);
     if (!same_listeners(config->listeners, started_with_.listeners) ||
@@ -189,6 +196,12 @@ int serve(const ConfigSource& source) {
   // Plugins load before the listeners open: a processor that connects finds
   // the services ready.
   ServiceCatalog::Built built = ServiceCatalog::build(*config);
+  if (!built.refusals.empty()) {
+    for (const std::string& refusal : built.refusals) {
+      std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), refusal.c_str());
+    }
+    return kExitConfigOrBind;
+  }
   Daemon daemon(source, *config, built.catalog);
   if (auto listening = daemon.listen(); !listening) {
     std::fprintf(stderr, "opes-callout: %s\n", listening.error().c_str());
@@ -220,6 +233,7 @@ int check_config(const ConfigSource& source) {
   }
   ServiceCatalog::Built built = ServiceCatalog::build(*config);
   problems.insert(problems.end(), built.problems.begin(), built.problems.end());
+  problems.insert(problems.end(), built.refusals.begin(), built.refusals.end());
   for (const std::string& problem : problems) {
     std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), problem.c_str());
   }

@@ -10,6 +10,7 @@
 #include "ocp/smtp/profile_scopes.hpp"
 #include "opes/callout/adapted_flow.hpp"
 #include "opes/callout/log.hpp"
+#include "opes/callout/part_views.hpp"
 #include "opes/callout/transaction_pipeline.hpp"
 
 namespace opes::callout {
@@ -175,6 +176,15 @@ void CalloutHandler::on_transaction_started(const engine::TransactionStarted& st
     if (!service->runs_for(profile->direction)) {
       const std::string reason = "service " + service->name + " does not run for the " +
                                  std::string(smtp::to_string(profile->direction)) + " profile";
+      log(LogLevel::warning, "transaction-refused", {{"peer", peer_}, {"xid", xid_text(started.xid)},
+                                                     {"service", service->name}, {"reason", reason}});
+      (void)engine().end_transaction(started.xid, ocp::Result::failure(reason));
+      return;
+    }
+    // Never a service that would get none of its parts (part_views.hpp):
+    // the transaction is refused, loudly, instead of passing unseen.
+    if (auto served = check_served(service->instance.info(), *profile); !served) {
+      const std::string reason = "service " + service->name + ": " + served.error();
       log(LogLevel::warning, "transaction-refused", {{"peer", peer_}, {"xid", xid_text(started.xid)},
                                                      {"service", service->name}, {"reason", reason}});
       (void)engine().end_transaction(started.xid, ocp::Result::failure(reason));

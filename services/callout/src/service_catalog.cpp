@@ -4,6 +4,7 @@
 #include <map>
 
 #include "opes/callout/log.hpp"
+#include "opes/callout/part_views.hpp"
 #include "opes/plugin_host/plugin.hpp"
 
 namespace opes::callout {
@@ -91,6 +92,16 @@ ServiceCatalog::Built ServiceCatalog::build(const CalloutConfig& config) {
       if (!needs) needs.emplace();
       merge_needs(*needs, service.instance.info(), settings);
     }
+  }
+  for (const auto direction : {ocp::smtp::Direction::receiver, ocp::smtp::Direction::sender}) {
+    auto& needs = direction == ocp::smtp::Direction::sender ? catalog->needs_.sender : catalog->needs_.receiver;
+    if (needs) widen_content_needs(*needs);
+    std::vector<NamedService> named;
+    for (const CatalogService& service : catalog->services_) {
+      if (service.runs_for(direction)) named.emplace_back(service.name, &service.instance.info());
+    }
+    const std::string profile = "profiles." + std::string(ocp::smtp::to_string(direction));
+    for (std::string& conflict : part_conflicts(named, profile)) built.refusals.push_back(std::move(conflict));
   }
   built.catalog = std::move(catalog);
   return built;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "opes/callout/part_views.hpp"
+
 namespace opes::callout {
 
 namespace {
@@ -46,6 +48,11 @@ struct TransactionPipeline::Part {
   bool bytes_kept = false;
   std::vector<StageState> states;
   std::vector<plugin_host::PartIndex> index;  // per stage, once fed
+  // Content parts: how each stage sees the part (part_views.hpp), and for a
+  // RAWDATA fed as ALLHEADERS + BODY the index of the BODY (`index` holds
+  // the ALLHEADERS'). Parts joined into one RAWDATA share its index.
+  std::vector<ContentView> views;
+  std::vector<plugin_host::PartIndex> body_index;
   PartAnswer answer;
 };
 
@@ -53,11 +60,12 @@ struct TransactionPipeline::Stage {
   PipelineService service;
   std::optional<plugin_host::Transaction> transaction;
   bool finished = false;
+  bool got_content = false;  // fed a content part it declared (as such or derived)
 };
 
 TransactionPipeline::TransactionPipeline(std::vector<PipelineService> services, std::uint64_t max_buffered)
     : max_buffered_(max_buffered) {
-  for (auto& service : services) stages_.push_back(Stage{std::move(service), std::nullopt, false});
+  for (auto& service : services) stages_.push_back(Stage{std::move(service), std::nullopt, false, false});
   live_stages_ = stages_.size();
 }
 
@@ -102,12 +110,25 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
     part.offset = offset;
     part.states.assign(stages_.size(), StageState::waiting);
     part.index.assign(stages_.size(), 0);
+    part.views.assign(stages_.size(), ContentView::direct);
+    part.body_index.assign(stages_.size(), 0);
+    bool derived = false;
+    if (part.content) {
+      for (std::size_t s = 0; s < stages_.size(); ++s) {
+        part.views[s] = content_view(stages_[s].service.instance.info(), name);
+        derived = derived || part.views[s] != ContentView::direct;
+      }
+    }
     // Later services must see a content part as changed by the earlier
     // ones, known only at the end of the message; so must everything after
-    // it, to keep the SMTP order.
-    if (part.content) live_stages_ = std::min<std::size_t>(live_stages_, 1);
+    // it, to keep the SMTP order. A first service that gets the part in
+    // another shape gets it whole, at the end, too.
+    if (part.content) {
+      const bool first_direct = stages_.empty() || part.views[0] == ContentView::direct;
+      live_stages_ = std::min<std::size_t>(live_stages_, first_direct ? 1 : 0);
+    }
     // Command parts are small and always kept; content only when needed.
-    part.bytes_kept = !part.content || adaptive || stages_.size() > 1;
+    part.bytes_kept = !part.content || adaptive || stages_.size() > 1 || derived;
     parts_.push_back(std::move(part));
     open_part_ = true;
   }
@@ -126,6 +147,7 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
       if (!fed) return ocp::unexpected(fail(0, fed.error().message));
       part.index[0] = *fed;
       part.states[0] = StageState::feeding;
+      note_fed(0, part.name);
     }
     if (last) return close_open_part();
     return {};
@@ -146,6 +168,7 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::feed_whole(std::size_t
   if (!fed) return ocp::unexpected(fail(s, fed.error().message));
   part.index[s] = *fed;
   part.states[s] = StageState::feeding;
+  note_fed(s, part.name);
   if (!part.content) {
     // A command part's verdict is final once fed (plugin_host/transaction.hpp).
     if (const plugin_host::PartVerdict* verdict = stages_[s].transaction->verdict(*fed)) {
@@ -195,26 +218,208 @@ void TransactionPipeline::take_verdict(std::size_t s, Part& part, const plugin_h
   }
 }
 
+void TransactionPipeline::note_fed(std::size_t s, const ocp::smtp::AmPart& part) {
+  if (is_content(part) && stages_[s].service.instance.info().reads(part.token())) stages_[s].got_content = true;
+}
+
+ocp::Expected<void, PipelineFailure> TransactionPipeline::feed_split(std::size_t s, Part& part) {
+  // Negotiated RAWDATA, a service of ALLHEADERS and/or BODY: both halves, in
+  // SMTP order; the host passes over the one it did not declare.
+  const std::string_view whole = part.bytes;
+  const std::size_t header = header_section_size(whole);
+  plugin_host::Transaction& transaction = *stages_[s].transaction;
+  auto head = transaction.feed("ALLHEADERS", whole.substr(0, header), true, part.allow, part.adaptive);
+  if (!head) return ocp::unexpected(fail(s, head.error().message));
+  auto body = transaction.feed("BODY", whole.substr(header), true, part.allow, part.adaptive);
+  if (!body) return ocp::unexpected(fail(s, body.error().message));
+  part.index[s] = *head;
+  part.body_index[s] = *body;
+  part.states[s] = StageState::feeding;
+  stages_[s].got_content = true;
+  return {};
+}
+
+ocp::Expected<void, PipelineFailure> TransactionPipeline::feed_joined(std::size_t s, std::size_t first) {
+  // Negotiated ALLHEADERS and BODY, a service of RAWDATA: the message they
+  // make together. Adaptive only when every piece is: the answer may change
+  // any of it.
+  std::string whole;
+  bool adaptive = true;
+  std::vector<std::size_t> group;
+  for (std::size_t p = first; p < parts_.size(); ++p) {
+    const Part& part = parts_[p];
+    if (!part.content || part.states[s] != StageState::waiting || part.views[s] != ContentView::join_split) continue;
+    group.push_back(p);
+    whole += part.bytes;
+    adaptive = adaptive && part.adaptive;
+  }
+  auto fed = stages_[s].transaction->feed("RAWDATA", whole, true, parts_[first].allow, adaptive);
+  if (!fed) return ocp::unexpected(fail(s, fed.error().message));
+  for (std::size_t p : group) {
+    parts_[p].index[s] = *fed;
+    parts_[p].states[s] = StageState::feeding;
+  }
+  stages_[s].got_content = true;
+  return {};
+}
+
+namespace {
+
+const plugin_host::PartVerdict* verdict_for(const plugin_host::TransactionResult& result,
+                                            plugin_host::PartIndex index) {
+  const auto found = std::find_if(result.verdicts.begin(), result.verdicts.end(),
+                                  [&](const plugin_host::PartVerdict& v) { return v.index == index; });
+  return found == result.verdicts.end() ? nullptr : &*found;
+}
+
+bool replaces(const plugin_host::PartVerdict* verdict) {
+  return verdict && verdict->action == plugin_host::Action::Replace;
+}
+
+}  // namespace
+
+void TransactionPipeline::take_split_verdict(std::size_t s, Part& part, const plugin_host::TransactionResult& result) {
+  const plugin_host::PartVerdict* head = verdict_for(result, part.index[s]);
+  const plugin_host::PartVerdict* body = verdict_for(result, part.body_index[s]);
+  if (!head && !body) {
+    part.states[s] = StageState::done;
+    return;
+  }
+  // Both answers become the one RAWDATA answer: fields and advice of both,
+  // a rejection of either, or the message with the changed half.
+  plugin_host::PartVerdict merged;
+  for (const plugin_host::PartVerdict* verdict : {head, body}) {
+    if (!verdict) continue;
+    merged.headers.insert(merged.headers.end(), verdict->headers.begin(), verdict->headers.end());
+    if (!merged.advice) merged.advice = verdict->advice;
+    if (verdict->action == plugin_host::Action::Reject && merged.action != plugin_host::Action::Reject) {
+      merged.action = plugin_host::Action::Reject;
+      merged.smtp_reply = verdict->smtp_reply;
+    }
+  }
+  if (merged.action != plugin_host::Action::Reject && (replaces(head) || replaces(body))) {
+    const std::string_view whole = part.bytes;
+    const std::size_t header = header_section_size(whole);
+    std::string content = replaces(head) ? head->content : std::string(whole.substr(0, header));
+    content += replaces(body) ? std::string_view(body->content) : whole.substr(header);
+    if (content != whole) {
+      merged.action = plugin_host::Action::Replace;
+      merged.content = std::move(content);
+    }
+  }
+  take_verdict(s, part, merged);
+}
+
+ocp::Expected<void, PipelineFailure> TransactionPipeline::take_joined_verdict(
+    std::size_t s, std::size_t first, const plugin_host::TransactionResult& result) {
+  std::vector<std::size_t> group;
+  for (std::size_t p = first; p < parts_.size(); ++p) {
+    const Part& part = parts_[p];
+    if (part.states[s] == StageState::feeding && part.views[s] == ContentView::join_split &&
+        part.index[s] == parts_[first].index[s]) {
+      group.push_back(p);
+    }
+  }
+  const plugin_host::PartVerdict* verdict = verdict_for(result, parts_[first].index[s]);
+  if (!verdict) {
+    for (std::size_t p : group) parts_[p].states[s] = StageState::done;
+    return {};
+  }
+  // Fields, advice and a rejection go on the first piece (the processor
+  // takes the first SMTP-Error of the message); changed octets are cut back
+  // at the end of the new header section.
+  plugin_host::PartVerdict carried;
+  carried.headers = verdict->headers;
+  carried.advice = verdict->advice;
+  if (verdict->action == plugin_host::Action::Reject) {
+    carried.action = plugin_host::Action::Reject;
+    carried.smtp_reply = verdict->smtp_reply;
+    take_verdict(s, parts_[group.front()], carried);
+    for (std::size_t p = 1; p < group.size(); ++p) {
+      parts_[group[p]].states[s] = StageState::done;
+      for (std::size_t later = s + 1; later < stages_.size(); ++later) {
+        parts_[group[p]].states[later] = StageState::skipped;
+      }
+    }
+    return {};
+  }
+  if (verdict->action != plugin_host::Action::Replace) {
+    take_verdict(s, parts_[group.front()], carried);
+    for (std::size_t p = 1; p < group.size(); ++p) parts_[group[p]].states[s] = StageState::done;
+    return {};
+  }
+  if (group.size() != 2 || parts_[group[0]].name.kind() != ocp::smtp::AmPart::allheaders ||
+      parts_[group[1]].name.kind() != ocp::smtp::AmPart::body) {
+    return ocp::unexpected(fail(s, "its changed RAWDATA cannot be given back as the negotiated parts"));
+  }
+  const std::string_view content = verdict->content;
+  const std::size_t header = header_section_size(content);
+  Part& head = parts_[group[0]];
+  Part& body = parts_[group[1]];
+  if (content.substr(0, header) != head.bytes) {
+    carried.action = plugin_host::Action::Replace;
+    carried.content = std::string(content.substr(0, header));
+  }
+  plugin_host::PartVerdict body_verdict;
+  if (content.substr(header) != body.bytes) {
+    body_verdict.action = plugin_host::Action::Replace;
+    body_verdict.content = std::string(content.substr(header));
+  }
+  take_verdict(s, head, carried);
+  take_verdict(s, body, body_verdict);
+  return {};
+}
+
 ocp::Expected<void, PipelineFailure> TransactionPipeline::finish_stage(std::size_t s) {
   Stage& stage = stages_[s];
+  const bool content_rejected =
+      std::any_of(parts_.begin(), parts_.end(), [](const Part& part) { return part.content && part.rejected; });
   // Deferred parts, in arrival order, as the services before made them.
-  for (Part& part : parts_) {
+  for (std::size_t p = 0; p < parts_.size(); ++p) {
+    Part& part = parts_[p];
     if (part.states[s] != StageState::waiting) continue;
-    if (auto fed = feed_whole(s, part); !fed) return fed;
+    if (!part.content || part.views[s] == ContentView::direct) {
+      if (auto fed = feed_whole(s, part); !fed) return fed;
+    } else if (content_rejected) {
+      part.states[s] = StageState::skipped;  // the message is refused already
+    } else if (part.views[s] == ContentView::split_rawdata) {
+      if (auto fed = feed_split(s, part); !fed) return fed;
+    } else if (auto fed = feed_joined(s, p); !fed) {
+      return fed;
+    }
+  }
+  // A service that declared content and got none of it would pass the
+  // message unseen: the transaction fails instead (never a silent skip).
+  // SINGLEHEADERS are sent only for fields that exist (smtp §3.2.5).
+  const plugin_host::ServiceInfo& info = stage.service.instance.info();
+  const bool content_arrived =
+      std::any_of(parts_.begin(), parts_.end(), [](const Part& part) { return part.content; });
+  if (content_arrived && !content_rejected && !stage.got_content && declares_content(info) &&
+      !info.reads("SINGLEHEADERS")) {
+    std::string sent;
+    for (const Part& part : parts_) {
+      if (part.content && sent.find(part.name.token()) == std::string::npos) {
+        sent += (sent.empty() ? "" : ",") + std::string(part.name.token());
+      }
+    }
+    return ocp::unexpected(fail(s, "received none of the content parts it declared; the message came as " + sent));
   }
   const plugin_host::TransactionResult& result = stage.transaction->end_of_message();
   stage.finished = true;
   if (result.outcome != plugin_host::Outcome::Completed) {
     return ocp::unexpected(fail(s, result.failure.empty() ? "the service did not complete" : result.failure));
   }
-  for (Part& part : parts_) {
+  for (std::size_t p = 0; p < parts_.size(); ++p) {
+    Part& part = parts_[p];
     if (part.states[s] != StageState::feeding) continue;
-    const auto verdict = std::find_if(result.verdicts.begin(), result.verdicts.end(),
-                                      [&](const plugin_host::PartVerdict& v) { return v.index == part.index[s]; });
-    if (verdict == result.verdicts.end()) {
-      part.states[s] = StageState::done;
-    } else {
+    if (part.content && part.views[s] == ContentView::split_rawdata) {
+      take_split_verdict(s, part, result);
+    } else if (part.content && part.views[s] == ContentView::join_split) {
+      if (auto taken = take_joined_verdict(s, p, result); !taken) return taken;
+    } else if (const plugin_host::PartVerdict* verdict = verdict_for(result, part.index[s])) {
       take_verdict(s, part, *verdict);
+    } else {
+      part.states[s] = StageState::done;
     }
   }
   return {};

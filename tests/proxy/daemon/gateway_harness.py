@@ -211,12 +211,15 @@ class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
     def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
-                 callout_log_level=None, **proxy_extra):
+                 callout_log_level=None, callout_customize=None, **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
         nobody listens on until start_callout(port) is called for it.
-        `callout_log_level`: opes-callout's log_level instead of warning."""
+        `callout_log_level`: opes-callout's log_level instead of warning.
+        `callout_customize`: a function that may change the opes-callout
+        configuration document (a dict) before it is written."""
         self.paths = paths
         self.callout_log_level = callout_log_level
+        self.callout_customize = callout_customize
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -256,6 +259,8 @@ class Gateway:
         document = callout_config(self.paths, port)
         if self.callout_log_level:
             document["log_level"] = self.callout_log_level
+        if self.callout_customize:
+            self.callout_customize(document)
         with open(path, "w") as f:
             json.dump(document, f, indent=2)
         process = Process([self.paths.opes_callout, "--config", path], f"opes-callout {port}")

@@ -55,6 +55,11 @@ struct ServiceCatalog::Built {
   std::shared_ptr<const ServiceCatalog> catalog;
   /// One line per plugin or service left out: names the file or service and why.
   std::vector<std::string> problems;
+  /// One line per combination of services the catalog cannot serve (their
+  /// content parts exclude each other, part_views.hpp), naming the services.
+  /// Not empty: the configuration is refused, at start, by --check-config
+  /// and on reload, so that no service is ever skipped at run time.
+  std::vector<std::string> refusals;
 };
 
 }  // namespace opes::callout

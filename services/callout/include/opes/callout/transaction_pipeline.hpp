@@ -13,8 +13,15 @@
 // likewise, so each service still sees the parts in SMTP order.
 //
 // Memory. Content is kept only when it is needed again: to answer an
-// adaptive part with its original octets, or to feed the second and later
-// services. It is bounded by `max_buffered`.
+// adaptive part with its original octets, to feed the second and later
+// services, or to feed a service the content in another shape. It is
+// bounded by `max_buffered`.
+//
+// Shapes. Each service gets the content parts it declared, whatever the
+// connection negotiated: RAWDATA cut into ALLHEADERS + BODY, or ALLHEADERS
+// + BODY joined into RAWDATA, with the answers mapped back (part_views.hpp).
+// Such a service gets the content whole at the end of the message. A
+// service that declared content and got none fails the transaction.
 
 #include <cstdint>
 #include <optional>
@@ -96,6 +103,13 @@ class TransactionPipeline {
   ocp::Expected<void, PipelineFailure> feed_whole(std::size_t stage, Part& part);
   ocp::Expected<void, PipelineFailure> finish_stage(std::size_t stage);
   void take_verdict(std::size_t stage, Part& part, const plugin_host::PartVerdict& verdict);
+  // A service fed the content in another shape than it arrived (part_views.hpp).
+  ocp::Expected<void, PipelineFailure> feed_split(std::size_t stage, Part& part);
+  ocp::Expected<void, PipelineFailure> feed_joined(std::size_t stage, std::size_t first_part);
+  void take_split_verdict(std::size_t stage, Part& part, const plugin_host::TransactionResult& result);
+  ocp::Expected<void, PipelineFailure> take_joined_verdict(std::size_t stage, std::size_t first_part,
+                                                           const plugin_host::TransactionResult& result);
+  void note_fed(std::size_t stage, const ocp::smtp::AmPart& part);
   bool keep(Part& part, std::string_view bytes);
   bool is_final(const Part& part) const;
   PipelineFailure fail(std::size_t stage, std::string reason);
