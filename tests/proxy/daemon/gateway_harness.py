@@ -204,9 +204,13 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
+                 upstream_options=None, **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
-        nobody listens on until start_callout(port) is called for it."""
+        nobody listens on until start_callout(port) is called for it.
+        `upstream_options`: keys merged into the `upstream` object that
+        points at smtp-sink (e.g. {"starttls": "encrypt"})."""
+        self.upstream_options = upstream_options
         self.paths = paths
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
@@ -225,6 +229,8 @@ class Gateway:
             self.start_callout()
             document = proxy_config(self.paths, self.sink.port, self.callout_port,
                                     self.proxy_services, **self.proxy_extra)
+            if self.upstream_options:
+                document["upstream"].update(self.upstream_options)
             if self.spare_callout_port:
                 document["callout"]["servers"].insert(
                     0, {"address": "127.0.0.1", "port": self.spare_callout_port})

@@ -65,7 +65,7 @@ TEST_CASE("sender routing: every form as parsed from RCPT TO") {
   CHECK(routing_of_rcpt("TO:<Postmaster>") == std::nullopt);
 }
 
-TEST_CASE("sender routing: a source route is dropped by the parser; the mailbox left is judged") {
+TEST_CASE("sender routing: a source route is dropped by the parser and the mailbox left is judged") {
   auto routed = parse_rcpt_to("TO:<@evil.com,@relay.example:user@localhost>");
   REQUIRE(routed);
   CHECK(routed->path == "user@localhost");
