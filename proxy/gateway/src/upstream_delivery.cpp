@@ -6,6 +6,7 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -307,18 +308,32 @@ class UpstreamDelivery final : public Delivery {
     }
     if (xclient) {
       xclient_sent_ = client;
-      co_await greet();
+      // XCLIENT_README: after the 220 the client says EHLO again, and Postfix
+      // takes the HELO name from that EHLO (overriding XCLIENT's HELO), so
+      // it is the client's name, as in the README's example.
+      co_await greet(ehlo_name_after_xclient(client.helo));
     }
   }
 
-  asio::awaitable<void> greet() {
-    const Reply ehlo = co_await command(smtp::format_ehlo(helo_name_));
+  /// The client's HELO argument when it can stand as an EHLO argument
+  /// (one word of printable ASCII, RFC 5321 §4.1.1.1 at most a domain's 255
+  /// octets); otherwise ours.
+  std::string_view ehlo_name_after_xclient(std::string_view helo) const {
+    const bool usable = !helo.empty() && helo.size() <= 255 &&
+                        std::all_of(helo.begin(), helo.end(), [](char c) { return c > ' ' && c < 127; });
+    return usable ? helo : std::string_view(helo_name_);
+  }
+
+  asio::awaitable<void> greet() { co_await greet(helo_name_); }
+
+  asio::awaitable<void> greet(std::string_view name) {
+    const Reply ehlo = co_await command(smtp::format_ehlo(name));
     if (ehlo.code == 250) {
       capabilities_ = smtp::parse_ehlo(ehlo);
       co_return;
     }
     // RFC 5321 §3.2: a server that does not know EHLO gets HELO.
-    const Reply helo = co_await command("HELO " + helo_name_ + "\r\n");
+    const Reply helo = co_await command("HELO " + std::string(name) + "\r\n");
     if (helo.code != 250) throw UpstreamFailure{"HELO refused: " + helo.text()};
     capabilities_ = smtp::ServerCapabilities{};
   }

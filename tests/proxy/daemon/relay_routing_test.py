@@ -4,11 +4,14 @@ and the real client handed to the upstream by XCLIENT or XFORWARD. Each
 case is one CTest (`proxy relay: <case>`)."""
 
 import argparse
+import os
 import re
 import smtplib
 import sys
+import tempfile
 
-from gateway_harness import Failure, Gateway, check
+import postfix_instance
+from gateway_harness import Failure, Gateway, Sink, check
 from recording_upstream import RecordingUpstream
 
 CASES = {}
@@ -140,7 +143,7 @@ def xclient_hands_the_real_client_to_the_upstream_which_is_greeted_again(paths):
             expected = (b"EHLO gateway.test\r\n"
                         b"XCLIENT HELO=" + helo.encode() + b" PROTO=ESMTP LOGIN=[UNAVAILABLE] "
                         b"NAME=[UNAVAILABLE] ADDR=127.0.0.1 PORT=" + str(port).encode() + b"\r\n"
-                        b"EHLO gateway.test\r\n"
+                        b"EHLO " + helo.encode() + b"\r\n"
                         b"MAIL FROM:<sender@example.org>\r\n"
                         b"RCPT TO:<user@example.net>\r\n"
                         b"DATA\r\n")
@@ -154,7 +157,7 @@ def xclient_sends_only_the_attributes_the_upstream_lists(paths):
             send_one(gateway, "few")
         [wire] = recorder.received()
         check(wire.startswith(b"EHLO gateway.test\r\nXCLIENT HELO=client.test ADDR=127.0.0.1\r\n"
-                              b"EHLO gateway.test\r\nMAIL FROM:"), repr(wire))
+                              b"EHLO client.test\r\nMAIL FROM:"), repr(wire))
 
 
 @case
@@ -199,6 +202,47 @@ def forwarding_is_off_by_default(paths):
             send_one(gateway, "default")
         [wire] = recorder.received()
         check(b"XCLIENT" not in wire and b"XFORWARD" not in wire, repr(wire))
+
+
+@case
+def xclient_lets_a_real_postfix_judge_the_real_client(paths):
+    """Postfix with smtpd_authorized_xclient_hosts = 127.0.0.1 and a HELO
+    restriction: through XCLIENT its policy sees the client's HELO (and
+    its Received field names the client), without it only opes-proxy."""
+    if not postfix_instance.available():
+        raise Failure("postfix is not installed (scripts/setup.sh installs it)")
+    folder = tempfile.TemporaryDirectory(prefix="opes-pf-sink-")
+    os.chmod(folder.name, 0o755)
+    sink = Sink(folder.name)
+    try:
+        restrictions = ["smtpd_authorized_xclient_hosts = 127.0.0.1",
+                        "smtpd_helo_restrictions = check_helo_access inline:{ evil.test=REJECT }"]
+        with postfix_instance.PostfixInstance(sink.port, restrictions) as postfix:
+            upstream = {"address": "127.0.0.1", "port": postfix.port, "starttls": "off",
+                        "forward_client": "xclient"}
+            with Gateway(paths, upstream=upstream) as gateway:
+                send_one(gateway, "through xclient", helo="client.test")
+                with smtplib.SMTP("127.0.0.1", gateway.port, local_hostname="evil.test", timeout=20) as client:
+                    client.ehlo()
+                    check(client.mail("sender@example.org")[0] == 250, "MAIL refused")
+                    code, text = client.rcpt("user@example.net")
+                    check(code == 554 and b"<evil.test>: Helo command rejected" in text,
+                          f"{code} {text}\n{postfix.log()}")
+            [dump] = sink.messages(expected=1, timeout=20)
+            check("Received: from client.test (unknown [127.0.0.1])" in dump, dump + postfix.log())
+            check("by postfix.test (Postfix) with ESMTP" in dump, dump)
+
+            # The same without XCLIENT: Postfix sees opes-proxy's EHLO only.
+            plain = dict(upstream, forward_client="off")
+            with Gateway(paths, upstream=plain) as gateway:
+                with smtplib.SMTP("127.0.0.1", gateway.port, local_hostname="evil.test", timeout=20) as client:
+                    refused = client.sendmail("sender@example.org", ["user@example.net"], message("plain"))
+                    check(refused == {}, str(refused))
+            dumps = sink.messages(expected=2, timeout=20)
+            check(len(dumps) == 2 and "Received: from gateway.test (" in dumps[1], "\n".join(dumps))
+    finally:
+        sink.process.kill()
+        folder.cleanup()
 
 
 def main():
