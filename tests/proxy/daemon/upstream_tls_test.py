@@ -225,6 +225,50 @@ def a_broken_handshake_fails_encrypt_and_opportunistic_retries_in_plain_text(pat
         check(recorder.messages == 1, "not delivered in plain text")
 
 
+@case
+def the_callout_connection_checks_its_server_name_the_same_way(paths):
+    """MailStream::connect_tls serves the callout links too: a TLS listener
+    of opes-callout with the gateway.test certificate is used when the name
+    matches, and refused (the tempfail policy answers 451) when it does not."""
+    work = tempfile.TemporaryDirectory(prefix="opes-proxy-callout-tls-")
+    cert = os.path.join(work.name, "cert.pem")
+    key = os.path.join(work.name, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=gateway.test", "-addext", "subjectAltName=DNS:gateway.test",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    paths.folder = work.name
+    port = free_port()
+    config = callout_config(paths, port)
+    config["listeners"][0]["tls"] = {"certificate": cert, "private_key": key}
+    config_path = os.path.join(work.name, "callout.json")
+    with open(config_path, "w") as f:
+        json.dump(config, f)
+    callout = Process([paths.opes_callout, "--config", config_path], "TLS opes-callout")
+    try:
+        callout.wait_line(r"^opes-callout listening on ")
+
+        def callout_settings(server_name):
+            return {"servers": [{"address": "127.0.0.1", "port": port,
+                                 "tls": {"ca_file": cert, "server_name": server_name}}],
+                    "timeouts": {"connect_seconds": 2, "answer_seconds": 5, "content_seconds": 10,
+                                 "probe_interval_seconds": 1},
+                    "service_groups": [{"name": "inbound", "services": [{"uri": STAMP_URI}]}]}
+
+        with Gateway(paths, callout=callout_settings("gateway.test")) as gateway:
+            check(delivered(gateway, "callout over tls") == {}, gateway.logs())
+            [dump] = gateway.sink.messages(expected=1)
+            check("X-Scanned-By: OPES-SMTP test" in dump, dump)
+        with Gateway(paths, callout=callout_settings("other.test")) as gateway:
+            with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+                client.ehlo("client.test")
+                code, text = client.mail("sender@example.org")
+                check(code == 451, f"{code} {text}")
+            check(gateway.sink.messages(expected=1, timeout=0.5) == [], "delivered unadapted")
+    finally:
+        callout.kill(signal.SIGTERM)
+        work.cleanup()
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
