@@ -8,6 +8,7 @@
 #include "ocp/smtp/ascii.hpp"
 #include "opes/processor/bypass_policy.hpp"
 #include "opes/processor/callout_pool_policy.hpp"
+#include "opes/proxy/relay_decision.hpp"
 #include "opes/proxy/spool.hpp"
 #include "opes/smtp/mail_parameters.hpp"
 #include "opes/smtp/path_argument.hpp"
@@ -50,13 +51,9 @@ std::vector<ocp::smtp::AmOption> SmtpSession::session_meta() const {
   return meta;
 }
 
-bool SmtpSession::relay_permitted(const std::string& recipient) const {
-  // RFC 5321 §4.5.1: postmaster is always accepted.
-  if (iequals(recipient, "postmaster")) return true;
-  if (in_networks(config_.relay.clients, stream_.peer_address())) return true;
-  const std::string domain = domain_of(recipient);
-  return std::any_of(config_.relay.domains.begin(), config_.relay.domains.end(),
-                     [&](const std::string& allowed) { return iequals(allowed, domain); });
+smtp::ForwardedClient SmtpSession::forwarded_client() const {
+  return smtp::ForwardedClient{stream_.peer_address(), stream_.peer_port(), helo_, esmtp_,
+                               transaction_ ? transaction_->id : session_id_};
 }
 
 std::optional<Reply> SmtpSession::adaptation_failed(std::string_view stage,
@@ -227,6 +224,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
       co_return *answer;
     }
   }
+  delivery().set_client(forwarded_client());
   Reply upstream = co_await delivery().mail(t.mail);
   if (!positive(upstream)) {
     if (t.adaptation) t.adaptation->finish();
@@ -240,9 +238,13 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
 boost::asio::awaitable<Reply> SmtpSession::on_rcpt(const smtp::PathArgument& path) {
   MailTransaction& t = *transaction_;
   if (t.tempfailed) co_return processor::failure_reply();
-  if (!relay_permitted(path.path)) {
+  if (const RelayVerdict verdict = decide_relay(config_.relay, stream_.peer_address(), path.path);
+      verdict != RelayVerdict::permitted) {
     log(LogLevel::info, "smtp.relay_denied",
-        {{"peer", stream_.peer()}, {"transaction", t.id}, {"recipient", path.path}});
+        {{"peer", stream_.peer()},
+         {"transaction", t.id},
+         {"recipient", path.path},
+         {"cause", std::string(describe(verdict))}});
     co_return make_reply(554, "5.7.1 <" + path.path + ">: Relay access denied");
   }
   smtp::PathArgument recipient = path;

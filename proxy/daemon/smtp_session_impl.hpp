@@ -82,7 +82,8 @@ class SmtpSession {
   /// The failure policy after `reason`: the reply to give (tempfail), or
   /// nullopt when the message goes on unadapted (pass).
   std::optional<Reply> adaptation_failed(std::string_view stage, std::string_view reason);
-  bool relay_permitted(const std::string& recipient) const;
+  /// Who the client is, for XCLIENT/XFORWARD (upstream.forward_client).
+  smtp::ForwardedClient forwarded_client() const;
   std::vector<ocp::smtp::AmOption> session_meta() const;
   processor::HeaderInsertion header_insertion() const;
   /// RSET, QUIT, EHLO, a lost client: the transaction's OCP transaction ends

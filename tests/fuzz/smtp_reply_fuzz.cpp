@@ -1,7 +1,8 @@
 // libFuzzer target for the SMTP client side and the argument parsers:
 // ReplyReader (fed in splits and in one piece, which must agree), parse_ehlo
 // on every reply, the MAIL/RCPT path parsers with a format/parse round trip,
-// xtext, and DotStuffer against DataReader.
+// xtext, sender_routing, the XCLIENT/XFORWARD lines' bounds, and DotStuffer
+// against DataReader.
 //
 // Input layout: the first octet seeds the split sizes; the rest is used
 // whole as an upstream byte stream, as a command argument (its first line),
@@ -12,11 +13,14 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "opes/smtp/client_core.hpp"
+#include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/data_reader.hpp"
 #include "opes/smtp/mail_parameters.hpp"
 #include "opes/smtp/path_argument.hpp"
+#include "opes/smtp/sender_routing.hpp"
 #include "opes/smtp/xtext.hpp"
 
 namespace {
@@ -88,6 +92,7 @@ void check_paths(std::string_view input) {
       if (!again || !(*again == *parsed)) violated("format/parse round trip of a path argument");
       (void)declared_size(*parsed);
       (void)opes_bypass(*parsed);
+      (void)sender_routing(parsed->path);
     }
     (void)parse_mail_from(line, options);
     (void)parse_rcpt_to(line, options);
@@ -95,6 +100,25 @@ void check_paths(std::string_view input) {
   if (auto decoded = decode_xtext(line)) {
     auto again = decode_xtext(encode_xtext(*decoded));
     if (!again || *again != *decoded) violated("xtext encoding does not round-trip");
+  }
+}
+
+/// XCLIENT/XFORWARD lines from any client text and any EHLO reply: each one
+/// line of at most 512 octets (client_forwarding.hpp's bounds).
+void check_forwarding(std::string_view input) {
+  const std::string_view line = input.substr(0, input.find('\n'));
+  (void)sender_routing(line);
+  const ForwardedClient client{std::string(line), 25, std::string(line), true, std::string(line)};
+  ServerCapabilities offered;
+  offered.keywords.push_back("XCLIENT " + std::string(line));
+  std::vector<std::string> every{"NAME", "ADDR", "PORT", "PROTO", "HELO", "LOGIN", "IDENT", "SOURCE"};
+  for (ForwardCommand command : {ForwardCommand::xclient, ForwardCommand::xforward}) {
+    for (const auto& names : {every, offered_attributes(offered, "XCLIENT")}) {
+      for (const std::string& text : format_client_forwarding(command, client, names)) {
+        if (text.size() > kMaxForwardLine) violated("a forwarding command over 512 octets");
+        if (text.find_first_of("\r\n") != text.size() - 2) violated("a forwarding command is not one line");
+      }
+    }
   }
 }
 
@@ -144,6 +168,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   check_replies(seed, input);
   check_paths(input);
+  check_forwarding(input);
   check_dot_stuffing(seed, input);
   return 0;
 }

@@ -44,10 +44,13 @@ TlsIdentity read_identity(JsonReader& reader, const std::filesystem::path& base)
   return identity;
 }
 
-TlsPeerCheck read_peer_check(JsonReader& reader, const std::filesystem::path& base) {
+TlsPeerCheck read_peer_check(JsonReader& reader, const std::filesystem::path& base,
+                             bool* verify_given = nullptr) {
   TlsPeerCheck check;
   if (auto ca = reader.string("ca_file", false)) check.ca_file = resolve(base, *ca).string();
-  check.verify = reader.boolean("verify").value_or(true);
+  const auto verify = reader.boolean("verify");
+  check.verify = verify.value_or(true);
+  if (verify_given) *verify_given = verify.has_value();
   check.server_name = reader.string("server_name", false).value_or("");
   return check;
 }
@@ -87,6 +90,7 @@ void read_relay(JsonReader& reader, RelayPolicy& relay) {
                   "must be an IPv4 or IPv6 address with an optional /prefix length");
     }
   }
+  relay.allow_untrusted_routing = reader.boolean("allow_untrusted_routing").value_or(false);
   for (std::string domain : read_strings(reader, "domains")) {
     std::transform(domain.begin(), domain.end(), domain.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -94,17 +98,55 @@ void read_relay(JsonReader& reader, RelayPolicy& relay) {
   }
 }
 
+/// upstream.starttls and upstream.tls (config.hpp UpstreamTls). Only
+/// `verify` checks the certificate: opportunistic and encrypt are
+/// unauthenticated by definition (RFC 7435 §1.2), so `tls.verify: true`
+/// with them is refused rather than ignored.
+void read_upstream_tls(JsonReader& reader, Upstream& upstream, const std::filesystem::path& base) {
+  const auto mode = reader.string("starttls", false);
+  bool verify_given = false;
+  with_object(reader, "tls", [&](JsonReader& tls) {
+    upstream.check = read_peer_check(tls, base, &verify_given);
+  });
+  if (!mode || *mode == "opportunistic") {
+    upstream.starttls = UpstreamTls::opportunistic;
+  } else if (*mode == "off") {
+    upstream.starttls = UpstreamTls::off;
+  } else if (*mode == "encrypt") {
+    upstream.starttls = UpstreamTls::encrypt;
+  } else if (*mode == "verify") {
+    upstream.starttls = UpstreamTls::verify;
+  } else if (*mode == "required") {
+    // Before RFC 7435's names: STARTTLS required, verified unless tls.verify is false.
+    upstream.starttls = upstream.check.verify ? UpstreamTls::verify : UpstreamTls::encrypt;
+    return;
+  } else {
+    reader.fail(reader.path_of("starttls"), "must be one of off, opportunistic, encrypt, verify, required");
+    return;
+  }
+  const bool verifying = upstream.starttls == UpstreamTls::verify;
+  if (verify_given && upstream.check.verify != verifying) {
+    reader.fail(reader.path_of("tls") + ".verify",
+                verifying ? "cannot be false with starttls verify (use encrypt)"
+                          : "only starttls verify (or required) verifies the certificate");
+  }
+  upstream.check.verify = verifying;
+}
+
+void read_forward_client(JsonReader& reader, Upstream& upstream) {
+  const auto mode = reader.string("forward_client", false);
+  if (!mode || *mode == "off") upstream.forward_client = ForwardClient::off;
+  else if (*mode == "xclient") upstream.forward_client = ForwardClient::xclient;
+  else if (*mode == "xforward") upstream.forward_client = ForwardClient::xforward;
+  else reader.fail(reader.path_of("forward_client"), "must be one of off, xclient, xforward");
+}
+
 void read_upstream(JsonReader& reader, Upstream& upstream, const std::filesystem::path& base) {
   upstream.address = reader.string("address", true).value_or("");
   upstream.port = read_port(reader, 25, false);
   if (upstream.port == 0) reader.fail(reader.path_of("port"), "must be from 1 to 65535");
-  if (auto mode = reader.string("starttls", false)) {
-    if (*mode == "off") upstream.starttls = UpstreamTls::off;
-    else if (*mode == "opportunistic") upstream.starttls = UpstreamTls::opportunistic;
-    else if (*mode == "required") upstream.starttls = UpstreamTls::required;
-    else reader.fail(reader.path_of("starttls"), "must be one of off, opportunistic, required");
-  }
-  with_object(reader, "tls", [&](JsonReader& tls) { upstream.check = read_peer_check(tls, base); });
+  read_upstream_tls(reader, upstream, base);
+  read_forward_client(reader, upstream);
   upstream.connect_timeout = read_seconds(reader, "connect_seconds", upstream.connect_timeout);
   upstream.reply_timeout = read_seconds(reader, "reply_seconds", upstream.reply_timeout);
 }

@@ -3,7 +3,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,6 +10,7 @@
 #include <boost/asio/as_tuple.hpp>
 
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <exception>
 #include <optional>
@@ -98,6 +98,7 @@ MailStream::MailStream(tcp::socket socket)
   boost::system::error_code ec;
   const auto endpoint = plain_->remote_endpoint(ec);
   if (!ec) {
+    peer_port_ = endpoint.port();
     peer_address_ = endpoint.address().to_string();
     peer_ = describe(endpoint);
   } else {
@@ -174,9 +175,23 @@ asio::awaitable<void> MailStream::connect_tls(asio::ssl::context& context, const
                                               bool verify_name, Duration timeout) {
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(*plain_), context);
   plain_.reset();
-  // SNI, and the name the certificate must carry.
-  SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
-  if (verify_name) tls_->set_verify_callback(asio::ssl::host_name_verification(server_name));
+  SSL* ssl = tls_->native_handle();
+  boost::system::error_code not_an_address;
+  (void)asio::ip::make_address(server_name, not_an_address);
+  // RFC 6066 §3: SNI carries host names only, never an address literal.
+  if (not_an_address) SSL_set_tlsext_host_name(ssl, server_name.c_str());
+  if (verify_name) {
+    // RFC 6125 §6: the name (or address) the certificate must carry, checked
+    // by OpenSSL during the chain's verification so that a mismatch has its
+    // own verify result (X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH).
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (!not_an_address) {
+      X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str());
+    } else {
+      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+      X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), server_name.size());
+    }
+  }
   co_await within(tls_->async_handshake(asio::ssl::stream_base::client, use_awaitable), timeout);
 }
 
@@ -184,6 +199,11 @@ std::string MailStream::tls_description() const {
   if (!tls_) return {};
   SSL* ssl = const_cast<asio::ssl::stream<tcp::socket>&>(*tls_).native_handle();
   return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+}
+
+long MailStream::verify_result() const {
+  if (!tls_) return X509_V_OK;
+  return SSL_get_verify_result(const_cast<asio::ssl::stream<tcp::socket>&>(*tls_).native_handle());
 }
 
 std::string MailStream::local_address() const {

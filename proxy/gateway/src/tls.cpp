@@ -1,5 +1,7 @@
 #include "opes/proxy/tls.hpp"
 
+#include <openssl/x509_vfy.h>
+
 namespace opes::proxy {
 
 namespace ssl = boost::asio::ssl;
@@ -48,6 +50,21 @@ ocp::Expected<TlsContext, std::string> make_client_tls(const TlsPeerCheck& check
     if (ec) return ocp::unexpected("private key " + identity->private_key_file + ": " + ec.message());
   }
   return context;
+}
+
+std::string describe_tls_failure(long verify_result, std::string_view server_name,
+                                 std::string_view error) {
+  switch (verify_result) {
+    case X509_V_OK:
+      return "handshake failure: " + std::string(error);
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return "name mismatch: the certificate does not name " + std::string(server_name);
+    default:
+      // Everything else the chain's verification found: self-signed,
+      // unknown issuer, expired, not yet valid, unusable for the purpose.
+      return "untrusted chain: " + std::string(X509_verify_cert_error_string(verify_result));
+  }
 }
 
 }  // namespace opes::proxy

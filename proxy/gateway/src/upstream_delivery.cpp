@@ -1,16 +1,19 @@
 // Delivery to the upstream MTA over SMTP (RFC 5321 as a client): a
-// connection opened at the first MAIL, STARTTLS as configured (RFC 3207),
+// connection opened at the first MAIL, STARTTLS as configured (RFC 3207,
+// modes named after RFC 7435), the client's identity by XCLIENT/XFORWARD,
 // used for the session's transactions, then kept idle in a DeliveryCache
 // for the thread's next client session.
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/mail_stream.hpp"
 #include "opes/smtp/client_commands.hpp"
+#include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/dot_stuffer.hpp"
 #include "opes/smtp/mail_parameters.hpp"
 #include "opes/smtp/reply_reader.hpp"
@@ -65,12 +68,20 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
     try {
-      const bool reused = std::exchange(reused_, false) && stream_;
+      bool reused = std::exchange(reused_, false) && stream_;
+      if (stream_ && xclient_for_another()) {
+        // XCLIENT_README Note 1: once ADDR is set, the server judges a new
+        // XCLIENT by the forwarded client; another client needs a fresh
+        // connection.
+        drop();
+        reused = false;
+      }
       if (!stream_) co_await connect();
       in_transaction_ = true;
       Reply reply;
       bool stale = false;
       try {
+        co_await forward_client();
         reply = co_await command(mail_line(reverse_path));
         // RFC 5321 §3.8: a server closing an idle connection says 421 first.
         stale = reused && reply.code == 421;
@@ -81,6 +92,7 @@ class UpstreamDelivery final : public Delivery {
       if (stale) {
         drop();
         co_await connect();
+        co_await forward_client();
         reply = co_await command(mail_line(reverse_path));
       }
       if (!is_positive(reply)) in_transaction_ = false;
@@ -159,6 +171,7 @@ class UpstreamDelivery final : public Delivery {
 
   bool reusable() const override { return stream_.has_value() && !in_transaction_; }
   void prepare_reuse() override { reused_ = true; }
+  void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
 
   void abort() override { drop(); }
 
@@ -191,7 +204,9 @@ class UpstreamDelivery final : public Delivery {
     return smtp::format_mail(forwarded);
   }
 
-  asio::awaitable<void> connect() {
+  /// `plain_text`: the retry of an opportunistic connection whose TLS
+  /// handshake failed.
+  asio::awaitable<void> connect(bool plain_text = false) {
     try {
       stream_.emplace(co_await MailStream::connect(upstream_.address, upstream_.port,
                                                    upstream_.connect_timeout));
@@ -201,39 +216,124 @@ class UpstreamDelivery final : public Delivery {
     reader_ = smtp::ReplyReader{};
     stuffer_ = smtp::DotStuffer{};
     data_failure_.reset();
+    xclient_sent_.reset();
+    forwarding_warned_ = false;
     const Reply greeting = co_await read_reply();
     if (greeting.code != 220) throw UpstreamFailure{"greeting " + greeting.text()};
     co_await greet();
-    if (capabilities_.starttls && upstream_.starttls != UpstreamTls::off && tls_) {
-      const Reply ready = co_await command("STARTTLS\r\n");
-      if (ready.code != 220) {
-        if (upstream_.starttls == UpstreamTls::required)
-          throw UpstreamFailure{"STARTTLS refused: " + ready.text()};
-      } else {
-        const std::string name =
-            upstream_.check.server_name.empty() ? upstream_.address : upstream_.check.server_name;
-        try {
-          co_await stream_->connect_tls(*tls_, name, upstream_.check.verify, upstream_.connect_timeout);
-        } catch (const boost::system::system_error& error) {
-          throw UpstreamFailure{"TLS handshake: " + error.code().message()};
-        }
-        // RFC 3207 §4.2: forget what the server said before TLS.
-        reader_ = smtp::ReplyReader{};
-        co_await greet();
+    if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) co_await start_tls();
+  }
+
+  /// RFC 3207 as RFC 7435 §3 names its uses: opportunistic encrypts when it
+  /// can and goes on in plain text otherwise (Postfix `may`); encrypt and
+  /// verify fail the delivery instead. Each reason is logged apart.
+  asio::awaitable<void> start_tls() {
+    const bool mandatory = upstream_.starttls == UpstreamTls::encrypt ||
+                           upstream_.starttls == UpstreamTls::verify;
+    if (!capabilities_.starttls) {
+      if (mandatory) throw UpstreamFailure{"no STARTTLS offered"};
+      co_return;
+    }
+    const Reply ready = co_await command("STARTTLS\r\n");
+    if (ready.code != 220) {
+      if (mandatory) throw UpstreamFailure{"STARTTLS refused: " + ready.text()};
+      co_return;
+    }
+    const std::string name =
+        upstream_.check.server_name.empty() ? upstream_.address : upstream_.check.server_name;
+    std::optional<std::string> failure;
+    try {
+      co_await stream_->connect_tls(*tls_, name, upstream_.check.verify, upstream_.connect_timeout);
+    } catch (const boost::system::system_error& error) {
+      failure = describe_tls_failure(stream_->verify_result(), name, error.code().message());
+    }
+    if (failure) {
+      if (mandatory) throw UpstreamFailure{*failure};
+      // The connection is unusable after a failed handshake: a new one in
+      // plain text, as Postfix `may` retries.
+      log(LogLevel::warning, "upstream.tls_failed",
+          {{"upstream", describe()}, {"reason", *failure}, {"action", "plain text"}});
+      drop();
+      co_await connect(true);
+      co_return;
+    }
+    // RFC 3207 §4.2: forget what the server said before TLS.
+    reader_ = smtp::ReplyReader{};
+    co_await greet();
+  }
+
+  /// With forward_client xclient: this connection carries another client.
+  bool xclient_for_another() const {
+    return upstream_.forward_client == ForwardClient::xclient && xclient_sent_ &&
+           *xclient_sent_ != without_ident(client_);
+  }
+
+  static smtp::ForwardedClient without_ident(smtp::ForwardedClient client) {
+    client.ident.clear();  // XCLIENT has no IDENT; it is per transaction
+    return client;
+  }
+
+  /// XCLIENT once per connection and client (the server answers 220 and we
+  /// say EHLO again, XCLIENT_README), XFORWARD before every transaction
+  /// (it carries the transaction's IDENT); both only with the attributes
+  /// the upstream lists.
+  asio::awaitable<void> forward_client() {
+    if (upstream_.forward_client == ForwardClient::off) co_return;
+    const bool xclient = upstream_.forward_client == ForwardClient::xclient;
+    const smtp::ForwardedClient client = xclient ? without_ident(client_) : client_;
+    if (xclient && xclient_sent_ == client) co_return;
+    const auto lines = smtp::format_client_forwarding(
+        xclient ? smtp::ForwardCommand::xclient : smtp::ForwardCommand::xforward, client,
+        smtp::offered_attributes(capabilities_, xclient ? "XCLIENT" : "XFORWARD"));
+    if (lines.empty()) {
+      if (!std::exchange(forwarding_warned_, true)) {
+        log(LogLevel::warning, "upstream.forward_client_unavailable",
+            {{"upstream", describe()}, {"mode", xclient ? "xclient" : "xforward"},
+             {"cause", "not offered after EHLO"}});
       }
-    } else if (upstream_.starttls == UpstreamTls::required) {
-      throw UpstreamFailure{"STARTTLS is required but the upstream does not offer it"};
+      co_return;
+    }
+    for (const std::string& line : lines) {
+      const Reply reply = co_await command(line);
+      if (xclient && reply.code != 220) {
+        // The upstream would judge the proxy instead of the client: no delivery.
+        throw UpstreamFailure{"XCLIENT refused: " + reply.text()};
+      }
+      if (!xclient && reply.code != 250) {
+        // XFORWARD only informs the upstream's logs: the mail goes on.
+        log(LogLevel::warning, "upstream.xforward_refused",
+            {{"upstream", describe()}, {"reply", reply.text()}});
+        co_return;
+      }
+    }
+    if (xclient) {
+      xclient_sent_ = client;
+      // XCLIENT_README: after the 220 the client says EHLO again, and Postfix
+      // takes the HELO name from that EHLO (overriding XCLIENT's HELO), so
+      // it is the client's name, as in the README's example.
+      co_await greet(ehlo_name_after_xclient(client.helo));
     }
   }
 
-  asio::awaitable<void> greet() {
-    const Reply ehlo = co_await command(smtp::format_ehlo(helo_name_));
+  /// The client's HELO argument when it can stand as an EHLO argument
+  /// (one word of printable ASCII, RFC 5321 §4.1.1.1 at most a domain's 255
+  /// octets); otherwise ours.
+  std::string_view ehlo_name_after_xclient(std::string_view helo) const {
+    const bool usable = !helo.empty() && helo.size() <= 255 &&
+                        std::all_of(helo.begin(), helo.end(), [](char c) { return c > ' ' && c < 127; });
+    return usable ? helo : std::string_view(helo_name_);
+  }
+
+  asio::awaitable<void> greet() { co_await greet(helo_name_); }
+
+  asio::awaitable<void> greet(std::string_view name) {
+    const Reply ehlo = co_await command(smtp::format_ehlo(name));
     if (ehlo.code == 250) {
       capabilities_ = smtp::parse_ehlo(ehlo);
       co_return;
     }
     // RFC 5321 §3.2: a server that does not know EHLO gets HELO.
-    const Reply helo = co_await command("HELO " + helo_name_ + "\r\n");
+    const Reply helo = co_await command("HELO " + std::string(name) + "\r\n");
     if (helo.code != 250) throw UpstreamFailure{"HELO refused: " + helo.text()};
     capabilities_ = smtp::ServerCapabilities{};
   }
@@ -293,6 +393,9 @@ class UpstreamDelivery final : public Delivery {
   smtp::DotStuffer stuffer_;
   std::string wire_;
   std::optional<std::string> data_failure_;
+  smtp::ForwardedClient client_;
+  std::optional<smtp::ForwardedClient> xclient_sent_;  // what this connection's XCLIENT said
+  bool forwarding_warned_ = false;
   bool in_transaction_ = false;
   bool reused_ = false;
 };

@@ -211,12 +211,15 @@ class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
     def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
-                 callout_log_level=None, callout_customize=None, **proxy_extra):
+                 callout_log_level=None, callout_customize=None, upstream_options=None, **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
         nobody listens on until start_callout(port) is called for it.
         `callout_log_level`: opes-callout's log_level instead of warning.
         `callout_customize`: a function that may change the opes-callout
-        configuration document (a dict) before it is written."""
+        configuration document (a dict) before it is written.
+        `upstream_options`: keys merged into the `upstream` object that
+        points at smtp-sink (e.g. {"starttls": "encrypt"})."""
+        self.upstream_options = upstream_options
         self.paths = paths
         self.callout_log_level = callout_log_level
         self.callout_customize = callout_customize
@@ -237,6 +240,8 @@ class Gateway:
             self.start_callout()
             document = proxy_config(self.paths, self.sink.port, self.callout_port,
                                     self.proxy_services, **self.proxy_extra)
+            if self.upstream_options:
+                document["upstream"].update(self.upstream_options)
             if self.spare_callout_port:
                 document["callout"]["servers"].insert(
                     0, {"address": "127.0.0.1", "port": self.spare_callout_port})

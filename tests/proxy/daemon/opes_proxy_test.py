@@ -290,7 +290,7 @@ def starttls_to_the_upstream_is_required_and_its_certificate_verified(paths):
                 client.ehlo("client.test")
                 code, text = client.mail("sender@example.org")
                 check(code == 451 and text.startswith(b"4.4.1"), f"{code} {text}")
-            check(gateway.proxy.logged("TLS handshake"), gateway.proxy.log())
+            check(gateway.proxy.logged("name mismatch"), gateway.proxy.log())
     finally:
         for process in processes:
             process.kill(signal.SIGTERM)

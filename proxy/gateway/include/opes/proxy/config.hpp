@@ -52,15 +52,35 @@ struct RelayPolicy {
   };
   std::vector<Network> clients;
   std::vector<std::string> domains;
+  /// Whether clients outside `clients` may use sender-specified routing
+  /// (`user%remote@domain`, `"user@remote"@domain`, `remote!user@domain`);
+  /// relay_decision.hpp. Off: an upstream applying the percent hack would
+  /// otherwise relay for anyone.
+  bool allow_untrusted_routing = false;
 };
 
-enum class UpstreamTls { off, opportunistic, required };
+/// RFC 7435 and Postfix's smtp_tls_security_level: `off` (none),
+/// `opportunistic` (may: encrypted when offered, unauthenticated, plain
+/// text when not offered or when the handshake fails), `encrypt` (STARTTLS
+/// required, unauthenticated), `verify` (STARTTLS required, chain and name
+/// verified). The old `required` is read as `verify`, or `encrypt` with
+/// `tls.verify: false`.
+enum class UpstreamTls { off, opportunistic, encrypt, verify };
+
+/// Telling the upstream who the client is (client_forwarding.hpp): Postfix's
+/// XCLIENT (its policy then judges the real client) or XFORWARD (its logs
+/// and Received name it), each only when the upstream offers it.
+enum class ForwardClient { off, xclient, xforward };
 
 struct Upstream {
   std::string address;
   std::uint16_t port = 25;
   UpstreamTls starttls = UpstreamTls::opportunistic;
+  /// For `verify` (and `required`): verify is true. The TLS client context
+  /// verifies exactly when `check.verify` is set: read_upstream() sets it
+  /// from the mode.
   TlsPeerCheck check;
+  ForwardClient forward_client = ForwardClient::off;
   Seconds connect_timeout{30};
   Seconds reply_timeout{300};  // RFC 5321 §4.5.3.2 gives 5 to 10 minutes per command
 };

@@ -15,6 +15,7 @@
 #include "ocp/smtp/reply.hpp"
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/tls.hpp"
+#include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/path_argument.hpp"
 
 namespace opes::proxy {
@@ -52,6 +53,10 @@ class Delivery {
   /// Handed to a new session: the first MAIL retries once on a fresh
   /// connection when the cached one turns out to be gone (or says 421).
   virtual void prepare_reuse() {}
+
+  /// The client of the next mail(), for `upstream.forward_client`
+  /// (XCLIENT/XFORWARD); the spool ignores it.
+  virtual void set_client(const smtp::ForwardedClient& /*client*/) {}
 };
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,12 +44,17 @@ class MailStream {
   asio::awaitable<void> connect_tls(asio::ssl::context& context, const std::string& server_name,
                                     bool verify_name, Duration timeout);
 
+  /// After connect_tls(), also after a failed one: OpenSSL's verify result
+  /// (X509_V_OK when the certificate was not the problem).
+  long verify_result() const;
+
   bool tls() const { return tls_ != nullptr; }
   /// "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" without TLS.
   std::string tls_description() const;
   /// The peer's address ("192.0.2.1"), port and both as "192.0.2.1:2525".
   std::string peer_address() const { return peer_address_; }
   std::string peer() const { return peer_; }
+  std::uint16_t peer_port() const { return peer_port_; }  // 0 when unknown
   std::string local_address() const;
 
   /// Closes at once (no TLS close_notify): for errors and timeouts.
@@ -72,6 +78,7 @@ class MailStream {
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;
   std::string peer_address_;
   std::string peer_;
+  std::uint16_t peer_port_ = 0;
 };
 
 }  // namespace opes::proxy

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "ocp/expected.hpp"
 #include "opes/proxy/config.hpp"
@@ -24,5 +25,12 @@ ocp::Expected<TlsContext, std::string> make_server_tls(const TlsIdentity& identi
 /// by verify_host_name().
 ocp::Expected<TlsContext, std::string> make_client_tls(const TlsPeerCheck& check,
                                                        const std::optional<TlsIdentity>& identity = {});
+
+/// The reason logged when a client-side handshake with `server_name`
+/// failed with `error`, from the verify result that MailStream::verify_result()
+/// gives: "untrusted chain: <X509 reason>", "name mismatch: the certificate
+/// does not name <server_name>", or "handshake failure: <error>".
+std::string describe_tls_failure(long verify_result, std::string_view server_name,
+                                 std::string_view error);
 
 }  // namespace opes::proxy
