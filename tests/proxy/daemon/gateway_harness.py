@@ -138,7 +138,8 @@ class Sink:
         return texts
 
 
-def callout_config(paths, port):
+def callout_config(paths, port, extra=None):
+    """`extra`: top-level keys that replace the defaults (log_level, say)."""
     with open(os.path.join(paths.folder, "recipients.map"), "w") as f:
         f.write("alias@example.org real.person@example.net\n")
     return {
@@ -169,6 +170,7 @@ def callout_config(paths, port):
         ],
         "profiles": {"receiver": ["content-filter", "quarantine-filter", "recipient-map",
                                   "disclaimer", "header-stamp"], "sender": []},
+        **(extra or {}),
     }
 
 
@@ -204,10 +206,13 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
+                 callout_extra=None, **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
-        nobody listens on until start_callout(port) is called for it."""
+        nobody listens on until start_callout(port) is called for it.
+        `callout_extra`: top-level keys for every opes-callout configuration."""
         self.paths = paths
+        self.callout_extra = callout_extra
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -245,7 +250,7 @@ class Gateway:
         port = port or self.callout_port
         path = os.path.join(self.folder.name, f"opes-callout-{port}.json")
         with open(path, "w") as f:
-            json.dump(callout_config(self.paths, port), f, indent=2)
+            json.dump(callout_config(self.paths, port, self.callout_extra), f, indent=2)
         process = Process([self.paths.opes_callout, "--config", path], f"opes-callout {port}")
         self.processes.append(process)
         process.wait_line(r"^opes-callout listening on ")
