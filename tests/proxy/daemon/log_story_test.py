@@ -120,7 +120,8 @@ def send_spam_then_clean(gateway, spam_first=True):
         client.ehlo("client.test")
         order = ["spam", "clean"] if spam_first else ["clean", "spam"]
         for kind in order:
-            check(client.mail("sender@example.org")[0] == 250, "MAIL")
+            mailed = client.mail("sender@example.org")
+            check(mailed[0] == 250, f"MAIL {mailed}\n{gateway.logs()}")
             check(client.rcpt("user@example.net")[0] == 250, "RCPT")
             if kind == "spam":
                 code, text = client.data(message("spam", GTUBE + "\r\n"))
