@@ -40,6 +40,12 @@ ocp::Expected<std::unique_ptr<Adaptation>, AdaptationFailure> Adaptation::begin(
 void Adaptation::note(const processor::AnswerReceived& answer) {
   for (const auto& field : answer.add_header) added_headers_.push_back(field);
   if (answer.advice) advice_ = answer.advice;
+  if (answer.smtp_error) {
+    const auto* named = ocp::smtp::find_am_option(answer.meta, ocp::smtp::kAmOptRefusingService);
+    // The callout server's text goes into our log only as a field value,
+    // which the logger quotes and escapes; bounded all the same.
+    refusing_service_ = named ? named->value.substr(0, 128) : std::string();
+  }
 }
 
 boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> Adaptation::command(

@@ -70,6 +70,9 @@ class Adaptation {
   /// Add-Header and Advice seen on any answer so far (smtp §3.3.4, §3.3.5).
   std::vector<ocp::smtp::HeaderField>& added_headers() { return added_headers_; }
   std::optional<ocp::smtp::Advice> advice() const { return advice_; }
+  /// The service the callout server named on the latest SMTP-Error it sent
+  /// (AM-OPT, ocp::smtp::kAmOptRefusingService); empty if none was named.
+  const std::string& refusing_service() const { return refusing_service_; }
   /// Records what an answer carries besides its octets.
   void note(const processor::AnswerReceived& answer);
 
@@ -81,6 +84,7 @@ class Adaptation {
   processor::ContentLayout layout_;
   std::vector<ocp::smtp::HeaderField> added_headers_;
   std::optional<ocp::smtp::Advice> advice_;
+  std::string refusing_service_;
   bool ended_ = false;
 };
 

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   opes::support::set_log_level(config->log_level);
+  opes::support::set_log_output(config->log_output);
   // A client or server that goes away mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   return daemon::run_daemon(*config);

@@ -102,7 +102,10 @@ void MessageFlow::take_events() {
       }
       adaptation_->note(*answer);
       if (answer->smtp_error) {
-        if (!rejection_) rejection_ = answer->smtp_error;
+        if (!rejection_) {
+          rejection_ = answer->smtp_error;
+          rejection_service_ = adaptation_->refusing_service();
+        }
         continue;
       }
       if (rejection_ || failure_) continue;
@@ -216,7 +219,7 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
     drain_assembler();
   }
   if (failure_) co_return failed_outcome();
-  if (rejection_) co_return MessageOutcome{MessageOutcome::Kind::reject, rejection_, {}};
+  if (rejection_) co_return MessageOutcome{MessageOutcome::Kind::reject, rejection_, {}, rejection_service_};
   emit("");  // a message with no content still gets the proxy's fields
   if (auto finished = prepender_->finish(); !finished) fail(finished.error());
   if (!failure_) {

@@ -34,6 +34,7 @@ struct MessageOutcome {
   Kind kind = Kind::deliver;
   std::optional<ocp::smtp::Reply> reply;
   std::string reason;
+  std::string service;  // reject: the refusing service, when the callout server named it
 };
 
 /// 451 4.3.0: the proxy itself could not go on (the spill file, the disk).
@@ -95,6 +96,7 @@ class MessageFlow {
   std::optional<std::string> failure_;
   std::optional<ocp::smtp::Reply> local_failure_;
   std::optional<ocp::smtp::Reply> rejection_;
+  std::string rejection_service_;  // who refused, as the callout server named it
   bool adapted_ended_ = false;
   bool transaction_finished_ = false;
 };

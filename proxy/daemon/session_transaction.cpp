@@ -94,7 +94,15 @@ boost::asio::awaitable<std::optional<Reply>> SmtpSession::ask_callout(
     smtp::PathRole role) {
   auto answer = co_await transaction_->adaptation->command(part, std::move(payload));
   if (!answer) co_return adaptation_failed(part.token(), answer.error().reason);
-  if (answer->smtp_error) co_return answer->smtp_error;
+  if (answer->smtp_error) {
+    log(LogLevel::info, "smtp.command_rejected",
+        {{"peer", stream_.peer()},
+         {"transaction", transaction_->id},
+         {"part", std::string(part.token())},
+         {"service", transaction_->adaptation->refusing_service()},
+         {"reply", answer->smtp_error->text()}});
+    co_return answer->smtp_error;
+  }
   if (answer->changed && changed) {
     // The callout server's argument is checked by the client's rules
     // before the upstream sees it.
@@ -398,7 +406,8 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
   if (outcome.kind != MessageOutcome::Kind::deliver && t.upstream_mail_sent)
     co_await delivery().reset();
   if (t.adaptation) t.adaptation->finish();
-  log_message(result, summary);
+  log_message(result, summary,
+              outcome.kind == MessageOutcome::Kind::reject ? outcome.service : std::string());
   const bool notify = positive(result) && t.request.trace &&
                       outcome.kind == MessageOutcome::Kind::deliver;
   const std::string header_section = notify ? t.flow->header_section() : std::string();
@@ -449,16 +458,33 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
        {"reply", result.text()}});
 }
 
-void SmtpSession::log_message(const Reply& reply, std::string_view outcome) {
+void SmtpSession::log_message(const Reply& reply, std::string_view outcome,
+                              std::string_view service) {
   const MailTransaction& t = *transaction_;
-  log(positive(reply) ? LogLevel::info : LogLevel::warning, "smtp.message",
-      {{"peer", stream_.peer()},
-       {"transaction", t.id},
-       {"from", t.mail.path},
-       {"recipients", std::to_string(t.recipients.size())},
-       {"size", std::to_string(t.size)},
-       {"outcome", std::string(outcome)},
-       {"reply", reply.text()}});
+  const LogLevel level = positive(reply) ? LogLevel::info : LogLevel::warning;
+  // The service that refused, as the callout server named it: with the
+  // transaction id (also the callout server's and the plugins' field), the
+  // line says who refused what without a second log to look in.
+  if (service.empty()) {
+    log(level, "smtp.message",
+        {{"peer", stream_.peer()},
+         {"transaction", t.id},
+         {"from", t.mail.path},
+         {"recipients", std::to_string(t.recipients.size())},
+         {"size", std::to_string(t.size)},
+         {"outcome", std::string(outcome)},
+         {"reply", reply.text()}});
+  } else {
+    log(level, "smtp.message",
+        {{"peer", stream_.peer()},
+         {"transaction", t.id},
+         {"from", t.mail.path},
+         {"recipients", std::to_string(t.recipients.size())},
+         {"size", std::to_string(t.size)},
+         {"outcome", std::string(outcome)},
+         {"service", std::string(service)},
+         {"reply", reply.text()}});
+  }
 }
 
 boost::asio::awaitable<void> SmtpSession::end_transaction(bool client_gone) {

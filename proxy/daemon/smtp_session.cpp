@@ -74,6 +74,13 @@ void SmtpSession::reply(const Reply& reply) {
 }
 
 void SmtpSession::log_error(std::string_view event, std::string_view cause) {
+  if (transaction_) {
+    // Inside a mail transaction its id names the message in every daemon's lines.
+    log(LogLevel::warning, event,
+        {{"peer", stream_.peer()}, {"session", session_id_}, {"transaction", transaction_->id},
+         {"cause", std::string(cause)}});
+    return;
+  }
   log(LogLevel::warning, event,
       {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", std::string(cause)}});
 }

@@ -89,7 +89,8 @@ class SmtpSession {
   /// RSET, QUIT, EHLO, a lost client: the transaction's OCP transaction ends
   /// (smtp §3.2.1) and the upstream forgets the transaction.
   boost::asio::awaitable<void> end_transaction(bool client_gone);
-  void log_message(const Reply& reply, std::string_view outcome);
+  /// smtp.message; `service` names who refused (empty: nobody named).
+  void log_message(const Reply& reply, std::string_view outcome, std::string_view service = {});
 
   GatewayContext& context_;
   const ProxyConfig& config_;

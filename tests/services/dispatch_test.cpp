@@ -95,7 +95,7 @@ TEST_CASE("content-filter rejects with its reply on RAWDATA, and header-stamp af
                    dum(1, 0, {"AM-Part: RAWDATA", kAllowAll}, "Subject: hi\r\n\r\nsome forbidden words\r\n") +
                    "AME 1;\r\n") ==
         "AMS 1;\r\nDUM 1 0\r\nAM-Part: RAWDATA\r\nSMTP-Error: " + quoted("550 5.7.1 Message content rejected") +
-            "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+            "\r\nAM-OPT: ({service content-filter})\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
 }
 
 TEST_CASE("a pattern split across two DUMs is still found") {
@@ -103,7 +103,7 @@ TEST_CASE("a pattern split across two DUMs is still found") {
   h.exchange("TS 1 1;\r\nAMS 1;\r\n" + dum(1, 0, {"AM-Part: RAWDATA", kAllowAll}, "Subject: x\r\n\r\nforbid"));
   CHECK(h.exchange(dum(1, 20, {"AM-Part: RAWDATA", kAllowAll}, "den words\r\n") + "AME 1;\r\n") ==
         "DUM 1 0\r\nAM-Part: RAWDATA\r\nSMTP-Error: " + quoted("550 5.7.1 Message content rejected") +
-            "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+            "\r\nAM-OPT: ({service content-filter})\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
 }
 
 TEST_CASE("command parts are answered before the message ends: a changed MAIL, a rejected RCPT") {
@@ -112,7 +112,8 @@ TEST_CASE("command parts are answered before the message ends: a changed MAIL, a
   CHECK(h.exchange(dum(1, 0, {"AM-Part: MAIL", kAllowAll}, "replace:<b@example.org>")) ==
         "DUM 1 0\r\nAM-Part: MAIL\r\n\r\n15:<b@example.org>\r\n;\r\n");
   CHECK(h.exchange(dum(1, 23, {"AM-Part: RCPT", kAllowAll}, "reject:550 5.1.1 no such user")) ==
-        "DUM 1 15\r\nAM-Part: RCPT\r\nSMTP-Error: " + quoted("550 5.1.1 no such user") + "\r\n\r\n0:\r\n;\r\n");
+        "DUM 1 15\r\nAM-Part: RCPT\r\nSMTP-Error: " + quoted("550 5.1.1 no such user") +
+            "\r\nAM-OPT: ({service throwing})\r\n\r\n0:\r\n;\r\n");
   CHECK(h.exchange(dum(1, 52, {"AM-Part: RCPT", kAllowAll}, "<c@example.org>")) ==
         "DUM 1 15\r\nAs-is: 52\r\nAM-Part: RCPT\r\n\r\n15:<c@example.org>\r\n;\r\n");
 }
@@ -134,7 +135,7 @@ TEST_CASE("services run in the group's order, each seeing what the one before ma
   CHECK(h.exchange(dum(1, 31, {"AM-Part: RAWDATA", kAllowAll}, "replace:reject:550 5.7.1 second says no") +
                    "AME 1;\r\n") ==
         "DUM 1 15\r\nAM-Part: RAWDATA\r\nSMTP-Error: " + quoted("550 5.7.1 second says no") +
-            "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+            "\r\nAM-OPT: ({service throwing-2})\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
 }
 
 TEST_CASE("header fields and advice of several services ride on the part's answer") {

@@ -78,7 +78,8 @@ void CalloutLink::on_answer(const engine::DataReceived& event) {
   t.last_answered = part;
   emit(AnswerReceived{TransactionId{event.xid.value}, part, event.payload, !continues,
                       event.as_is.has_value(), std::move(parameters->smtp_error),
-                      parameters->advice, std::move(parameters->add_header)});
+                      parameters->advice, std::move(parameters->add_header),
+                      std::move(parameters->am_opt).value_or(std::vector<ocp::smtp::AmOption>{})});
 }
 
 void CalloutLink::on_reused_data(const engine::PreservedDataUsed& event) {

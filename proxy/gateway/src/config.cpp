@@ -278,6 +278,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   config.hostname = reader.string("hostname", false).value_or(config.hostname);
   config.threads = static_cast<unsigned>(reader.integer("threads", 1, 256, false).value_or(1));
   config.log_level = read_log_level(reader);
+  config.log_output = support::read_log_output(reader);
   for_each_object(reader, "listeners", true, [&](JsonReader& item, std::size_t) {
     Listener listener;
     listener.address = item.string("address", false).value_or(listener.address);

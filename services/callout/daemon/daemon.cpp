@@ -161,6 +161,7 @@ class Daemon {
       return;
     }
     set_log_level(config->log_level);
+    support::set_log_output(config->log_output);
     log_catalog_problems(built.problems);
     if (!same_listeners(config->listeners, started_with_.listeners) ||
         config->threads != started_with_.threads ||
@@ -193,6 +194,7 @@ int serve(const ConfigSource& source) {
     return kExitConfigOrBind;
   }
   set_log_level(config->log_level);
+  support::set_log_output(config->log_output);
   // Plugins load before the listeners open: a processor that connects finds
   // the services ready.
   ServiceCatalog::Built built = ServiceCatalog::build(*config);

@@ -97,6 +97,13 @@ ocp::Expected<void, std::string> send_answer(ocp::engine::Connection& engine, oc
       auto reply = ocp::smtp::parse_reply(answer.reply);
       if (!reply) return ocp::unexpected("the service's SMTP reply is malformed: " + answer.reply);
       parameters.smtp_error = std::move(*reply);
+      // smtp §3.4.3 lets a DUM carry meta information as AM-OPT; ours names
+      // the service that refused, so the processor's log line can say who
+      // (docs/ocp-conformance.md, "Callout server dispatch").
+      if (!answer.service.empty()) {
+        parameters.am_opt = std::vector<ocp::smtp::AmOption>{
+            ocp::smtp::AmOption{std::string(ocp::smtp::kAmOptRefusingService), answer.service}};
+      }
       ocp::engine::DataOptions options;
       options.extensions = dum_extensions(parameters);
       // smtp §3.3.3: the payload of a DUM with SMTP-Error should be empty.

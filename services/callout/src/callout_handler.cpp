@@ -1,5 +1,6 @@
 #include "opes/callout/callout_handler.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "ocp/smtp/allow_record.hpp"
@@ -12,6 +13,7 @@
 #include "opes/callout/log.hpp"
 #include "opes/callout/part_views.hpp"
 #include "opes/callout/transaction_pipeline.hpp"
+#include "opes/plugin_host/metadata.hpp"
 
 namespace opes::callout {
 
@@ -26,6 +28,24 @@ plugin_host::Allow to_allow(const std::optional<smtp::SupportedParams>& allow) {
 }
 
 std::string xid_text(ocp::Xid xid) { return std::to_string(xid.value); }
+
+/// The processor's own id for the mail transaction (AM-OPT
+/// `transaction-id`, smtp §3.4.3), when it is fit to be a log field: the
+/// same id then names the message in the processor's, the callout server's
+/// and the plugins' lines. Visible US-ASCII only, at most 128 octets; else
+/// the callout server's own `peer/xid`.
+std::string log_transaction_id(const std::optional<std::vector<smtp::AmOption>>& options,
+                               const std::string& peer, ocp::Xid xid) {
+  if (options) {
+    if (const smtp::AmOption* given = smtp::find_am_option(*options, plugin_host::metadata_key::transaction_id)) {
+      const std::string& id = given->value;
+      const bool fit = !id.empty() && id.size() <= 128 &&
+                       std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 0x7f; });
+      if (fit) return id;
+    }
+  }
+  return peer + "/" + xid_text(xid);
+}
 
 class CalloutHandler final : public EngineHandler {
  public:
@@ -44,6 +64,7 @@ class CalloutHandler final : public EngineHandler {
     std::optional<smtp::AmPart> previous_part;
     bool begun = false;
     std::string services;  // names, for the log
+    std::string id;        // for the log: log_transaction_id(), known from the first DUM
   };
 
   static engine::Config config_for(CalloutHandler* self, const ServiceCatalog& catalog) {
@@ -60,6 +81,7 @@ class CalloutHandler final : public EngineHandler {
   void send_answers(ocp::Xid xid, Transaction& transaction);
   void fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason);
   void forget(ocp::Xid xid);
+  std::string id_of(ocp::Xid xid) const;
 
   std::shared_ptr<const ServiceCatalog> catalog_;
   std::string peer_;
@@ -132,11 +154,15 @@ void CalloutHandler::on_event(engine::Event& event) {
         } else if constexpr (std::is_same_v<E, engine::TransactionEnded>) {
           if (e.ended_by == engine::Side::local) {
             log(LogLevel::warning, "transaction-failed",
-                {{"peer", peer_}, {"xid", xid_text(e.xid)}, {"reason", e.result.reason.value_or("")}});
+                {{"peer", peer_}, {"transaction", id_of(e.xid)}, {"xid", xid_text(e.xid)},
+                 {"reason", e.result.reason.value_or("")}});
           }
           forget(e.xid);
         } else if constexpr (std::is_same_v<E, engine::ConnectionClosed>) {
-          for (auto& [xid, transaction] : transactions_) transaction.pipeline.abort();
+          for (auto& [xid, transaction] : transactions_) {
+            const support::LogTransactionScope scope(transaction.id);
+            transaction.pipeline.abort();
+          }
           transactions_.clear();
         }
       },
@@ -196,10 +222,8 @@ void CalloutHandler::on_transaction_started(const engine::TransactionStarted& st
   Transaction transaction{*profile,
                           TransactionPipeline(std::move(chain), catalog_->config().limits.max_buffered_part),
                           smtp::PartSequence(*profile, smtp::Dataflow::original),
-                          {}, std::nullopt, false, std::move(names)};
+                          {}, std::nullopt, false, std::move(names), {}};
   transactions_.emplace(started.xid.value, std::move(transaction));
-  log(LogLevel::debug, "transaction-started",
-      {{"peer", peer_}, {"xid", xid_text(started.xid)}, {"service", transactions_.at(started.xid.value).services}});
 }
 
 void CalloutHandler::on_data(const engine::DataReceived& data) {
@@ -226,18 +250,29 @@ void CalloutHandler::on_data(const engine::DataReceived& data) {
 
   if (!transaction.begun) {
     transaction.begun = true;
+    // smtp §3.4.3: AM-OPT rides on the first DUM (Figure 15), so this is
+    // where the transaction learns the processor's id for its log lines.
+    transaction.id = log_transaction_id(parameters->am_opt, peer_, data.xid);
+    log(LogLevel::debug, "transaction-started",
+        {{"peer", peer_}, {"transaction", transaction.id}, {"xid", xid_text(data.xid)},
+         {"service", transaction.services}});
     plugin_host::Metadata metadata;
     // smtp §3.4.3: the processor's session facts; the plugin ABI's keys are
     // the names our processor sends, others pass through for plugins that
-    // know them.
+    // know them. The transaction id is the one this server logs with.
     if (parameters->am_opt) {
-      for (const smtp::AmOption& option : *parameters->am_opt) metadata.emplace_back(option.key, option.value);
+      for (const smtp::AmOption& option : *parameters->am_opt) {
+        if (option.key != plugin_host::metadata_key::transaction_id) metadata.emplace_back(option.key, option.value);
+      }
     }
-    metadata.emplace_back(plugin_host::metadata_key::transaction_id, peer_ + "/" + xid_text(data.xid));
+    metadata.emplace_back(plugin_host::metadata_key::transaction_id, transaction.id);
+    const support::LogTransactionScope scope(transaction.id);
     if (auto begun = transaction.pipeline.begin(metadata); !begun) {
       return fail_transaction(data.xid, begun.error().service, begun.error().reason);
     }
   }
+  // A plugin's lines during this call name the transaction (plugin_log).
+  const support::LogTransactionScope scope(transaction.id);
   const bool starts_part = !transaction.previous_part || !(*transaction.previous_part == part) ||
                            !part.can_span_dums();
   transaction.previous_part = part;
@@ -258,6 +293,10 @@ void CalloutHandler::on_message_ended(const engine::ApplicationMessageEnded& end
     return;
   }
   if (!transaction.begun) {
+    transaction.id = log_transaction_id(std::nullopt, peer_, ended.xid);
+  }
+  const support::LogTransactionScope scope(transaction.id);
+  if (!transaction.begun) {
     if (auto begun = transaction.pipeline.begin({}); !begun) {
       return fail_transaction(ended.xid, begun.error().service, begun.error().reason);
     }
@@ -271,16 +310,20 @@ void CalloutHandler::on_message_ended(const engine::ApplicationMessageEnded& end
   (void)engine().end_application_message(ended.xid);
   (void)engine().end_transaction(ended.xid);
   log(LogLevel::debug, "transaction-completed",
-      {{"peer", peer_}, {"xid", xid_text(ended.xid)}, {"service", transaction.services}});
+      {{"peer", peer_}, {"transaction", transaction.id}, {"xid", xid_text(ended.xid)},
+       {"service", transaction.services}});
   forget(ended.xid);
 }
 
 void CalloutHandler::send_answers(ocp::Xid xid, Transaction& transaction) {
   while (auto answer = transaction.pipeline.next_answer()) {
     if (answer->kind == PartAnswer::Kind::rejected) {
-      log(LogLevel::info, "part-rejected",
-          {{"peer", peer_}, {"xid", xid_text(xid)}, {"service", answer->service},
-           {"part", std::string(answer->name.token())}, {"reply", answer->reply}});
+      // A refusal is what an operator most needs to find: logged at the
+      // default level, one line, named by the processor's transaction id.
+      log(LogLevel::warning, "transaction.rejected",
+          {{"peer", peer_}, {"transaction", transaction.id}, {"xid", xid_text(xid)},
+           {"service", answer->service}, {"part", std::string(answer->name.token())},
+           {"reply", answer->reply}});
     }
     const std::string service = answer->service;
     if (auto sent = send_answer(engine(), xid, std::move(*answer), transaction.allows); !sent) {
@@ -292,7 +335,8 @@ void CalloutHandler::send_answers(ocp::Xid xid, Transaction& transaction) {
 void CalloutHandler::fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason) {
   const std::string text = service.empty() ? reason : "service " + service + ": " + reason;
   log(LogLevel::warning, "transaction-failed",
-      {{"peer", peer_}, {"xid", xid_text(xid)}, {"service", service}, {"reason", text}});
+      {{"peer", peer_}, {"transaction", id_of(xid)}, {"xid", xid_text(xid)}, {"service", service},
+       {"reason", text}});
   forget(xid);
   (void)engine().end_transaction(xid, ocp::Result::failure(text));
 }
@@ -300,8 +344,17 @@ void CalloutHandler::fail_transaction(ocp::Xid xid, const std::string& service, 
 void CalloutHandler::forget(ocp::Xid xid) {
   const auto found = transactions_.find(xid.value);
   if (found == transactions_.end()) return;
-  found->second.pipeline.abort();
+  {
+    const support::LogTransactionScope scope(found->second.id);
+    found->second.pipeline.abort();
+  }
   transactions_.erase(found);
+}
+
+std::string CalloutHandler::id_of(ocp::Xid xid) const {
+  const auto found = transactions_.find(xid.value);
+  if (found == transactions_.end() || found->second.id.empty()) return peer_ + "/" + xid_text(xid);
+  return found->second.id;
 }
 
 }  // namespace

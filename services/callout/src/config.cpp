@@ -84,6 +84,7 @@ ConfigResult parse_config(std::string_view json_text, const std::filesystem::pat
   CalloutConfig config;
   config.threads = static_cast<unsigned>(reader.integer("threads", 1, 256, false).value_or(2));
   config.log_level = read_log_level(reader);
+  config.log_output = support::read_log_output(reader);
 
   for_each_object(reader, "listeners", true, [&](JsonReader& item, std::size_t) {
     Listener listener;

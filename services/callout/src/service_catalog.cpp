@@ -22,7 +22,17 @@ LogLevel to_log_level(plugin_host::LogLevel level) {
 }
 
 void plugin_log(plugin_host::LogLevel level, std::string_view source, std::string_view text) {
-  log(to_log_level(level), "plugin-log", {{"service", std::string(source)}, {"text", std::string(text)}});
+  // A plugin logs through its service instance, which serves many
+  // transactions; the host's call it logs from names the transaction
+  // (LogTransactionScope in the dispatch), so its lines carry the same id
+  // as the processor's and the callout server's.
+  const std::string_view transaction = support::current_log_transaction();
+  if (transaction.empty()) {
+    log(to_log_level(level), "plugin-log", {{"service", std::string(source)}, {"text", std::string(text)}});
+  } else {
+    log(to_log_level(level), "plugin-log",
+        {{"service", std::string(source)}, {"transaction", std::string(transaction)}, {"text", std::string(text)}});
+  }
 }
 
 void add_unique(std::vector<ocp::smtp::AmPart>& parts, const ocp::smtp::AmPart& part) {

@@ -119,4 +119,17 @@ LogLevel read_log_level(JsonReader& reader) {
   return LogLevel::warning;
 }
 
+LogOutput read_log_output(JsonReader& reader) {
+  LogOutput output;
+  if (const auto format = reader.string("log_format", false)) {
+    if (*format == "syslog") {
+      output.format = LogFormat::syslog;
+    } else if (*format != "plain") {
+      reader.fail(reader.path_of("log_format"), "must be plain or syslog");
+    }
+  }
+  output.timestamps = reader.boolean("log_timestamps").value_or(false);
+  return output;
+}
+
 }  // namespace opes::support

@@ -137,12 +137,14 @@ TEST_CASE("content-filter rejects at RAWDATA with SMTP-Error and an empty payloa
   wire.pump();
   CHECK(wire.received() == "DUM 1 30\r\nAM-Part: RAWDATA\r\nSMTP-Error: " +
                                atom("550 5.7.1 Message content rejected") +
-                               "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+                               "\r\nAM-OPT: ({service content-filter})\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
   auto answers = all_of<AnswerReceived>(wire.events());
   REQUIRE(answers.size() == 1);
   REQUIRE(answers[0].smtp_error);
   CHECK(answers[0].smtp_error->wire() == "550 5.7.1 Message content rejected\r\n");
   CHECK(answers[0].bytes.empty());
+  // smtp 3.4.3: the server names the refusing service for the processor's log.
+  CHECK(answers[0].meta == std::vector<ocp::smtp::AmOption>{{"service", "content-filter"}});
 }
 
 TEST_CASE(
@@ -160,6 +162,7 @@ TEST_CASE(
   REQUIRE(answers[0].smtp_error);
   CHECK(answers[0].smtp_error->code == 550);
   CHECK(answers[0].smtp_error->text() == "550 5.1.1 no such user");
+  CHECK(answers[0].meta == std::vector<ocp::smtp::AmOption>{{"service", "throwing"}});
   // The session goes on with the next recipient.
   send(wire, id, AmPart::rcpt, "<c@example.org>");
   answers = all_of<AnswerReceived>(wire.events());

@@ -138,7 +138,8 @@ class Sink:
         return texts
 
 
-def callout_config(paths, port):
+def callout_config(paths, port, extra=None):
+    """`extra`: top-level keys that replace the defaults (log_level, say)."""
     with open(os.path.join(paths.folder, "recipients.map"), "w") as f:
         f.write("alias@example.org real.person@example.net\n")
     return {
@@ -169,6 +170,7 @@ def callout_config(paths, port):
         ],
         "profiles": {"receiver": ["content-filter", "quarantine-filter", "recipient-map",
                                   "disclaimer", "header-stamp"], "sender": []},
+        **(extra or {}),
     }
 
 
@@ -211,18 +213,21 @@ class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
     def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
-                 callout_log_level=None, callout_customize=None, upstream_options=None, **proxy_extra):
+                 callout_log_level=None, callout_customize=None, upstream_options=None, callout_extra=None,
+                 **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
         nobody listens on until start_callout(port) is called for it.
         `callout_log_level`: opes-callout's log_level instead of warning.
         `callout_customize`: a function that may change the opes-callout
         configuration document (a dict) before it is written.
         `upstream_options`: keys merged into the `upstream` object that
-        points at smtp-sink (e.g. {"starttls": "encrypt"})."""
+        points at smtp-sink (e.g. {"starttls": "encrypt"}).
+        `callout_extra`: top-level keys for every opes-callout configuration."""
         self.upstream_options = upstream_options
         self.paths = paths
         self.callout_log_level = callout_log_level
         self.callout_customize = callout_customize
+        self.callout_extra = callout_extra
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -261,7 +266,7 @@ class Gateway:
         """opes-callout on `port` (default: the main one); returns its Process."""
         port = port or self.callout_port
         path = os.path.join(self.folder.name, f"opes-callout-{port}.json")
-        document = callout_config(self.paths, port)
+        document = callout_config(self.paths, port, self.callout_extra)
         if self.callout_log_level:
             document["log_level"] = self.callout_log_level
         if self.callout_customize:

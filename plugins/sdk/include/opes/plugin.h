@@ -208,7 +208,10 @@ typedef struct opes_host_api {
   uint32_t abi_major;
   uint32_t abi_minor;
 
-  /* Diagnostics, attributed to the service instance. */
+  /* Diagnostics, attributed to the service instance; when called from inside
+   * a host call on a transaction (begin, part, end_of_message, abort), also
+   * to that transaction (the host logs its OPES_META_TRANSACTION_ID). The
+   * host escapes the text: it cannot end or forge a log line. */
   void (*log)(opes_host_service* service, int32_t level, const char* text, size_t size);
   /* Why create failed (typically: what is wrong with the configuration). */
   void (*service_error)(opes_host_service* service, const char* text, size_t size);

@@ -14,6 +14,12 @@ namespace ocp::smtp {
 
 inline constexpr std::string_view kAmOptParam = "AM-OPT";
 
+/// This project's AM-OPT key on a callout server's DUM with SMTP-Error: the
+/// name of the service that refused, for the processor's log (smtp §3.4.3
+/// leaves the keys to the peers; docs/ocp-conformance.md, "Callout server
+/// dispatch").
+inline constexpr std::string_view kAmOptRefusingService = "service";
+
 /// One `{key value}` structure, both atoms, e.g. `{authtype cram-md5}`.
 /// Keys are the processor's keywords; smtp §3.4.3: the callout server SHOULD
 /// map them to its own names, and ignores keys it does not know.

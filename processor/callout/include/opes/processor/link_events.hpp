@@ -13,6 +13,7 @@
 
 #include "ocp/shared_bytes.hpp"
 #include "ocp/smtp/advice.hpp"
+#include "ocp/smtp/am_option.hpp"
 #include "ocp/smtp/am_part.hpp"
 #include "ocp/smtp/header_field.hpp"
 #include "ocp/smtp/reply.hpp"
@@ -57,6 +58,9 @@ struct AnswerReceived {
   std::optional<ocp::smtp::Advice> advice;
   /// smtp §3.3.5, A-26: fields to add to the message, in order.
   std::vector<ocp::smtp::HeaderField> add_header;
+  /// smtp §3.4.3: the callout server's AM-OPT on this DUM, if any (ours
+  /// names the refusing service: ocp::smtp::kAmOptRefusingService).
+  std::vector<ocp::smtp::AmOption> meta;
 };
 
 /// The callout server's AME (RFC 4037 §11.8): its adapted message is complete.

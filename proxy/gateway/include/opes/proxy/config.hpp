@@ -168,6 +168,7 @@ struct ProxyConfig {
   std::string hostname = "localhost";  // greeting, EHLO, Received
   unsigned threads = 1;
   LogLevel log_level = LogLevel::warning;
+  support::LogOutput log_output;  // log_format, log_timestamps
   std::vector<Listener> listeners;
   std::optional<TlsIdentity> tls;  // STARTTLS is offered when set
   Limits limits;

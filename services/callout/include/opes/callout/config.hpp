@@ -82,6 +82,7 @@ struct CalloutConfig {
   Limits limits;
   Timeouts timeouts;
   LogLevel log_level = LogLevel::warning;
+  support::LogOutput log_output;  // log_format, log_timestamps
 
   const ServiceSettings* find_service(std::string_view name) const;
 };

@@ -91,4 +91,9 @@ std::vector<std::string> read_strings(JsonReader& reader, std::string_view key);
 /// The `log_level` key: error, warning (the default), info or debug.
 LogLevel read_log_level(JsonReader& reader);
 
+/// The `log_format` key (`plain`, the default, or `syslog`: each line
+/// prefixed with its sd-daemon(3) priority `<N>`) and `log_timestamps`
+/// (boolean, default false: an RFC 3339 UTC `time=` field first).
+LogOutput read_log_output(JsonReader& reader);
+
 }  // namespace opes::support
