@@ -250,7 +250,8 @@ processor::HeaderInsertion SmtpSession::header_insertion() const {
   insertion.received.push_back(received_field({helo_, stream_.peer_address(), config_.hostname,
                                                t.id,
                                                t.recipients.size() == 1 ? t.recipients.front() : "",
-                                               esmtp_, stream_.tls()}));
+                                               esmtp_, stream_.tls(),
+                                               smtp::requests_smtputf8(t.mail)}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(t.id, t.services_run)) {
     insertion.opes_trace = std::move(*fields);
