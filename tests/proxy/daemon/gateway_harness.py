@@ -204,10 +204,14 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, proxy_without=(),
+                 **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
-        nobody listens on until start_callout(port) is called for it."""
+        nobody listens on until start_callout(port) is called for it.
+        `proxy_without`: top-level keys left out of the proxy's configuration
+        (e.g. "upstream", to deliver into a `spool` given in proxy_extra)."""
         self.paths = paths
+        self.proxy_without = tuple(proxy_without)
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -225,6 +229,8 @@ class Gateway:
             self.start_callout()
             document = proxy_config(self.paths, self.sink.port, self.callout_port,
                                     self.proxy_services, **self.proxy_extra)
+            for key in self.proxy_without:
+                document.pop(key, None)
             if self.spare_callout_port:
                 document["callout"]["servers"].insert(
                     0, {"address": "127.0.0.1", "port": self.spare_callout_port})
