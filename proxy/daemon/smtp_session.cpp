@@ -148,7 +148,12 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
         reply(offered.error().reply());
         break;
       }
-      reply(mail ? co_await on_mail(*received.path) : co_await on_rcpt(*received.path));
+      // Not one conditional co_await expression: GCC 12 mishandles those.
+      if (mail) {
+        reply(co_await on_mail(*received.path));
+      } else {
+        reply(co_await on_rcpt(*received.path));
+      }
       break;
     }
     case smtp::Verb::data:

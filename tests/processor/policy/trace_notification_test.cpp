@@ -286,13 +286,18 @@ TEST_CASE("a header section over max_header_octets is cut after the last whole l
 }
 
 TEST_CASE("a header section within max_header_octets is whole and no shortening is mentioned") {
-  TraceNotificationInput in = input(kHeaderSection);
-  in.max_header_octets = kHeaderSection.size() - 2;  // the empty line is not counted
+  // Header lines of exactly 1024 octets; the empty line is not counted.
+  const std::string lines = "Subject: fits\r\nX-Fill: " + std::string(500, 'f') + "\r\nX-Fill: " +
+                            std::string(1024 - 15 - 510 - 10, 'f') + "\r\n";
+  REQUIRE(lines.size() == 1024);
+  const std::string section = lines + "\r\nbody\r\n";  // input() keeps a view of it
+  TraceNotificationInput in = input(section);
+  in.max_header_octets = 1024;
   const TraceNotification notification = built(in);
-  CHECK(notification.header_octets_included == notification.header_octets);
+  CHECK(notification.header_octets == 1024);
+  CHECK(notification.header_octets_included == 1024);
   CHECK(notification.content.find("shortened") == std::string::npos);
-  CHECK(notification.content.find(kHeaderSection.substr(0, kHeaderSection.size() - 2) + "\r\n--") !=
-        std::string::npos);
+  CHECK(notification.content.find("\r\n\r\n" + lines + "\r\n--") != std::string::npos);
 }
 
 TEST_CASE("8-bit octets only in the cut-off lines do not make the part 8bit") {
