@@ -13,7 +13,9 @@ CommandError not_offered(std::string_view keyword) {
   return CommandError{555, "5.5.4", std::string(keyword) + " is not offered"};
 }
 
-CommandError bad_dsn(std::string why) { return CommandError{501, "5.5.4", std::move(why)}; }
+CommandError bad_dsn(std::string why) {
+  return CommandError{501, "5.5.4", std::move(why)};
+}
 
 bool offered_for_mail(std::string_view keyword, const OfferedExtensions& offered) noexcept {
   using detail::iequals;
@@ -124,10 +126,14 @@ ocp::Expected<void, CommandError> check_offered_parameters(const PathArgument& a
   for (const MailParameter& parameter : argument.parameters) {
     const std::string& keyword = parameter.keyword;
     ocp::Expected<void, CommandError> checked;
-    if (detail::iequals(keyword, "RET")) checked = check_ret(parameter.value);
-    else if (detail::iequals(keyword, "ENVID")) checked = check_envid(parameter.value);
-    else if (detail::iequals(keyword, "NOTIFY")) checked = check_notify(parameter.value);
-    else if (detail::iequals(keyword, "ORCPT")) checked = check_orcpt(parameter.value);
+    if (detail::iequals(keyword, "RET"))
+      checked = check_ret(parameter.value);
+    else if (detail::iequals(keyword, "ENVID"))
+      checked = check_envid(parameter.value);
+    else if (detail::iequals(keyword, "NOTIFY"))
+      checked = check_notify(parameter.value);
+    else if (detail::iequals(keyword, "ORCPT"))
+      checked = check_orcpt(parameter.value);
     if (!checked) return checked;
   }
   return {};

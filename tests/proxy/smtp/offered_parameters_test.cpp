@@ -87,7 +87,8 @@ TEST_CASE("RFC 3461 4.4: ENVID is xtext of printable US-ASCII, at most 100 chara
   CHECK(mail_verdict("FROM:<a@example.org> ENVID") ==
         "501 5.5.4 ENVID needs an xtext value of at most 100 characters\r\n");
   CHECK(mail_verdict("FROM:<a@example.org> ENVID=a+2") == "501 5.5.4 ENVID value is not xtext\r\n");
-  CHECK(mail_verdict("FROM:<a@example.org> ENVID=a+2f") == "501 5.5.4 ENVID value is not xtext\r\n");
+  CHECK(mail_verdict("FROM:<a@example.org> ENVID=a+2f") ==
+        "501 5.5.4 ENVID value is not xtext\r\n");
   CHECK(mail_verdict("FROM:<a@example.org> ENVID=a+0Ab") ==
         "501 5.5.4 ENVID value is not printable US-ASCII\r\n");
 }
@@ -121,8 +122,8 @@ TEST_CASE("RFC 3461 4.2: ORCPT is addr-type;xtext of at most 500 characters") {
 }
 
 TEST_CASE("RFC 6533 3: a utf-8 ORCPT may hold UTF-8 in an SMTPUTF8 transaction") {
-  auto parsed = parse_rcpt_to("TO:<b@example.org> ORCPT=utf-8;caf\xc3\xa9@example.org",
-                              PathOptions{true});
+  auto parsed =
+      parse_rcpt_to("TO:<b@example.org> ORCPT=utf-8;caf\xc3\xa9@example.org", PathOptions{true});
   REQUIRE(parsed);
   CHECK(check_offered_parameters(*parsed, PathRole::forward_path, OfferedExtensions::all()));
 }

@@ -8,7 +8,9 @@ namespace {
 
 constexpr std::string_view kDate = "Fri, 04 Dec 2026 18:00:00 +0000";
 
-std::string received(ReceivedInput input) { return format_received(input, kDate).text(); }
+std::string received(ReceivedInput input) {
+  return format_received(input, kDate).text();
+}
 
 }  // namespace
 
@@ -48,8 +50,9 @@ TEST_CASE("RFC 5321 4.1.3: an IPv6 client is an IPv6 address literal") {
 }
 
 TEST_CASE("a client that gave no HELO name is from unknown") {
-  CHECK(received({"", "192.0.2.7", "g", "X", "", false, false, false}).starts_with(
-      "Received: from unknown ([192.0.2.7])\r\n\tby g (opes-proxy) with SMTP id X; "));
+  CHECK(received({"", "192.0.2.7", "g", "X", "", false, false, false})
+            .starts_with(
+                "Received: from unknown ([192.0.2.7])\r\n\tby g (opes-proxy) with SMTP id X; "));
 }
 
 }  // namespace opes::smtp::test
