@@ -15,7 +15,7 @@ const RateClock::time_point kStart = RateClock::time_point{} + std::chrono::hour
 
 }  // namespace
 
-TEST_CASE("a sender gets per_sender notifications per window, the next one is refused") {
+TEST_CASE("a sender gets per_sender notifications per window and the next one is refused") {
   NotificationRateLimiter limiter({seconds(60), 2, 100});
   CHECK(limiter.admit("victim@example.org", kStart) == Verdict::admitted);
   CHECK(limiter.admit("victim@example.org", kStart + seconds(1)) == Verdict::admitted);

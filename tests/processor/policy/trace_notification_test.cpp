@@ -262,7 +262,7 @@ TEST_CASE("no line of a notification passes 998 octets") {
   }
 }
 
-TEST_CASE("a header section over max_header_octets is cut after the last whole line, and the text says so") {
+TEST_CASE("a header section over max_header_octets is cut after the last whole line and the text says so") {
   // 88 KB of header lines chosen by whoever wrote the envelope sender.
   std::string section = "Subject: reflected\r\n";
   while (section.size() < 88 * 1024) section += "X-Filler: " + std::string(88, 'f') + "\r\n";

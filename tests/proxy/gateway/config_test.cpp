@@ -117,7 +117,7 @@ TEST_CASE("at least one callout server is needed") {
   CHECK(errors_of(json).find("callout.servers: needs at least one server") != std::string::npos);
 }
 
-TEST_CASE("the opestrace notification goes to relay clients only, bounded in size and rate, by default") {
+TEST_CASE("by default the opestrace notification goes to relay clients only and is bounded in size and rate") {
   auto config = parse_config(kMinimal);
   REQUIRE(config.has_value());
   CHECK(config->tracing.notify == opes::proxy::TraceNotify::relay_clients);
@@ -127,7 +127,7 @@ TEST_CASE("the opestrace notification goes to relay clients only, bounded in siz
   CHECK(config->tracing.notify_total == 100);
 }
 
-TEST_CASE("tracing.notify, notify_max_header and notify_rate are read and checked") {
+TEST_CASE("tracing.notify and notify_max_header and notify_rate are read and checked") {
   std::string text(kMinimal);
   text.insert(text.rfind('}'), R"(, "tracing": {"notify": "anyone", "notify_max_header": 1024,
       "notify_rate": {"window_seconds": 60, "per_sender": 0, "total": 7}})");

@@ -78,7 +78,7 @@ TEST_CASE("RFC 3461 4.3: RET is FULL or HDRS") {
   CHECK(mail_verdict("FROM:<a@example.org> RET") == "501 5.5.4 RET must be FULL or HDRS\r\n");
 }
 
-TEST_CASE("RFC 3461 4.4: ENVID is xtext of printable US-ASCII, at most 100 characters") {
+TEST_CASE("RFC 3461 4.4: ENVID is xtext of printable US-ASCII of at most 100 characters") {
   CHECK(mail_verdict("FROM:<a@example.org> ENVID=QQ314159") == "");
   CHECK(mail_verdict("FROM:<a@example.org> ENVID=a+20b") == "");
   CHECK(mail_verdict("FROM:<a@example.org> ENVID=" + std::string(100, 'e')) == "");
@@ -93,7 +93,7 @@ TEST_CASE("RFC 3461 4.4: ENVID is xtext of printable US-ASCII, at most 100 chara
         "501 5.5.4 ENVID value is not printable US-ASCII\r\n");
 }
 
-TEST_CASE("RFC 3461 4.1: NOTIFY is NEVER or a list of SUCCESS, FAILURE, DELAY") {
+TEST_CASE("RFC 3461 4.1: NOTIFY is NEVER or a list of SUCCESS FAILURE DELAY") {
   CHECK(rcpt_verdict("TO:<b@example.org> NOTIFY=NEVER") == "");
   CHECK(rcpt_verdict("TO:<b@example.org> NOTIFY=SUCCESS,FAILURE,DELAY") == "");
   CHECK(rcpt_verdict("TO:<b@example.org> NOTIFY=delay,success") == "");

@@ -14,7 +14,7 @@ std::string received(ReceivedInput input) {
 
 }  // namespace
 
-TEST_CASE("RFC 5321 4.4: the Received field of an ESMTP session, byte for byte") {
+TEST_CASE("RFC 5321 4.4: the Received field of an ESMTP session byte for byte") {
   CHECK(received({"client.test", "192.0.2.7", "gateway.test", "ABC.1", "bob@example.org", true,
                   false, false}) ==
         "Received: from client.test ([192.0.2.7])\r\n"
