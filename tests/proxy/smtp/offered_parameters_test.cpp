@@ -106,7 +106,7 @@ TEST_CASE("RFC 3461 4.1: NOTIFY is NEVER or a list of SUCCESS FAILURE DELAY") {
   CHECK(rcpt_verdict("TO:<b@example.org> NOTIFY") == wrong);
 }
 
-TEST_CASE("RFC 3461 4.2: ORCPT is addr-type;xtext of at most 500 characters") {
+TEST_CASE("RFC 3461 4.2: ORCPT is an addr-type and xtext of at most 500 characters") {
   CHECK(rcpt_verdict("TO:<b@example.org> ORCPT=rfc822;b@example.org") == "");
   CHECK(rcpt_verdict("TO:<b@example.org> ORCPT=rfc822;b+2Bx@example.org") == "");
   CHECK(rcpt_verdict("TO:<b@example.org> NOTIFY=FAILURE ORCPT=rfc822;b@example.org") == "");
