@@ -27,15 +27,7 @@ std::string rfc5322_date() {
 }
 
 ocp::smtp::HeaderField received_field(const ReceivedInput& input) {
-  // RFC 3848: ESMTP, ESMTPS with TLS; SMTP after HELO.
-  std::string protocol = input.esmtp ? (input.tls ? "ESMTPS" : "ESMTP") : "SMTP";
-  std::string helo(input.helo.empty() ? std::string_view("unknown") : input.helo);
-  std::string body = " from " + helo + " ([" + std::string(input.peer_address) + "])\r\n\tby " +
-                     std::string(input.by) + " (opes-proxy) with " + protocol + " id " +
-                     std::string(input.id);
-  if (!input.recipient.empty()) body += "\r\n\tfor <" + std::string(input.recipient) + ">";
-  body += "; " + rfc5322_date();
-  return ocp::smtp::HeaderField{"Received", std::move(body)};
+  return smtp::format_received(input, rfc5322_date());
 }
 
 std::string domain_of(std::string_view path) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ocp/smtp/header_field.hpp"
+#include "opes/smtp/received_field.hpp"
 
 namespace opes::proxy {
 
@@ -16,15 +17,7 @@ std::string new_session_id();
 /// RFC 5322 §3.3 date-time of now, in UTC.
 std::string rfc5322_date();
 
-struct ReceivedInput {
-  std::string_view helo;          // what the client said in HELO/EHLO
-  std::string_view peer_address;  // its IP address
-  std::string_view by;            // our host name
-  std::string_view id;            // the transaction's id
-  std::string_view recipient;     // "for" clause when exactly one; else empty
-  bool esmtp = true;
-  bool tls = false;
-};
+using smtp::ReceivedInput;  // opes/smtp/received_field.hpp
 
 ocp::smtp::HeaderField received_field(const ReceivedInput& input);
 

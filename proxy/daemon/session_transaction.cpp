@@ -15,6 +15,7 @@
 #include "opes/support/log.hpp"
 #include "session_fields.hpp"
 #include "smtp_session_impl.hpp"
+#include "trace_notification_gate.hpp"
 
 namespace opes::proxy {
 
@@ -275,7 +276,8 @@ processor::HeaderInsertion SmtpSession::header_insertion() const {
   insertion.received.push_back(received_field({helo_, stream_.peer_address(), config_.hostname,
                                                t.id,
                                                t.recipients.size() == 1 ? t.recipients.front() : "",
-                                               esmtp_, stream_.tls()}));
+                                               esmtp_, stream_.tls(),
+                                               smtp::requests_smtputf8(t.mail)}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(t.id, t.services_run)) {
     insertion.opes_trace = std::move(*fields);
@@ -408,8 +410,22 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
   if (t.adaptation) t.adaptation->finish();
   log_message(result, summary,
               outcome.kind == MessageOutcome::Kind::reject ? outcome.service : std::string());
-  const bool notify = positive(result) && t.request.trace &&
-                      outcome.kind == MessageOutcome::Kind::deliver;
+  bool notify = positive(result) && t.request.trace &&
+                outcome.kind == MessageOutcome::Kind::deliver;
+  if (notify && !may_request_trace_notification(config_, stream_.peer_address())) {
+    // draft §4.2 leaves the audience open and §6 accepts that notifications
+    // may not arrive: the parameter was taken (250), the trace is in the
+    // message's OPES-System/OPES-Via fields, and no mail goes to a sender
+    // address that this client may have forged (docs/ocp-conformance.md).
+    log(LogLevel::info, "proxy.trace_notification_skipped",
+        {{"peer", stream_.peer()},
+         {"transaction", t.id},
+         {"recipient", t.mail.path},
+         {"cause", config_.tracing.notify == TraceNotify::nobody
+                       ? "tracing.notify is nobody"
+                       : "the client is not in relay.clients"}});
+    notify = false;
+  }
   const std::string header_section = notify ? t.flow->header_section() : std::string();
   const std::string sender = t.mail.path;
   const std::string id = t.id;
@@ -425,14 +441,28 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
   const std::string date = rfc5322_date();
   const std::string message_id = "<opestrace." + id + "@" + config_.hostname + ">";
   const std::string postmaster = "postmaster@" + config_.hostname;
-  auto built = processor::build_trace_notification(
-      {header_section, sender, config_.hostname, postmaster, date, message_id, outcomes});
+  processor::TraceNotificationInput input{
+      header_section, sender, config_.hostname, postmaster, date, message_id, outcomes};
+  input.max_header_octets = config_.tracing.notify_max_header;
+  auto built = processor::build_trace_notification(input);
   if (!built) {
     log_error("proxy.trace_notification_failed", built.error().reason);
     co_return;
   }
   if (!*built) co_return;  // the null sender gets none (RFC 3834 §2)
   const processor::TraceNotification& notification = **built;
+  using Verdict = processor::NotificationRateLimiter::Verdict;
+  if (const Verdict verdict = admit_trace_notification(config_.tracing, notification.recipient);
+      verdict != Verdict::admitted) {
+    log(LogLevel::warning, "proxy.trace_notification_skipped",
+        {{"peer", stream_.peer()},
+         {"transaction", id},
+         {"recipient", notification.recipient},
+         {"cause", verdict == Verdict::sender_limit
+                       ? "tracing.notify_rate.per_sender reached for this sender"
+                       : "tracing.notify_rate.total reached"}});
+    co_return;
+  }
   smtp::PathArgument from{notification.envelope_from, {}};
   if (notification.eight_bit) from.parameters.push_back({"BODY", "8BITMIME"});
   Reply result = co_await delivery().mail(from);
@@ -455,6 +485,8 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
       {{"peer", stream_.peer()},
        {"transaction", id},
        {"recipient", notification.recipient},
+       {"header_octets", std::to_string(notification.header_octets)},
+       {"header_octets_included", std::to_string(notification.header_octets_included)},
        {"reply", result.text()}});
 }
 

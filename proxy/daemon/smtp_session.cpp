@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
 #include "session_fields.hpp"
@@ -108,11 +109,18 @@ Reply SmtpSession::ehlo_answer(const std::string& argument) const {
                          : "SIZE");
   keywords.push_back("8BITMIME");
   keywords.push_back("ENHANCEDSTATUSCODES");
+  // RFC 3461: its parameters go to an upstream that offers DSN, and into the spool.
+  keywords.push_back("DSN");
   if (context_.server_tls && !core_.tls_active()) keywords.push_back("STARTTLS");
   keywords.push_back("SMTPUTF8");
   // draft-ietf-opes-smtp §4: opestrace and opesbypass are taken.
   keywords.push_back("OPES");
   return smtp::ehlo_reply(config_.hostname, "greets " + argument.substr(0, 255), keywords);
+}
+
+smtp::OfferedExtensions SmtpSession::offered_extensions() const {
+  // What ehlo_answer() lists; nothing after HELO.
+  return esmtp_ ? smtp::OfferedExtensions::all() : smtp::OfferedExtensions{};
 }
 
 boost::asio::awaitable<void> SmtpSession::start_tls() {
@@ -150,11 +158,24 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       }
       break;
     case smtp::Verb::mail:
-      reply(co_await on_mail(*received.path));
+    case smtp::Verb::rcpt: {
+      const bool mail = command.verb == smtp::Verb::mail;
+      // RFC 5321 §4.1.1.11: only the parameters of what EHLO advertised.
+      if (auto offered = smtp::check_offered_parameters(
+              *received.path, mail ? smtp::PathRole::reverse_path : smtp::PathRole::forward_path,
+              offered_extensions());
+          !offered) {
+        reply(offered.error().reply());
+        break;
+      }
+      // Not one conditional co_await expression: GCC 12 mishandles those.
+      if (mail) {
+        reply(co_await on_mail(*received.path));
+      } else {
+        reply(co_await on_rcpt(*received.path));
+      }
       break;
-    case smtp::Verb::rcpt:
-      reply(co_await on_rcpt(*received.path));
-      break;
+    }
     case smtp::Verb::data:
       reply(co_await on_data());
       break;

@@ -19,6 +19,7 @@
 #include "opes/processor/trace_notification.hpp"
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/mail_stream.hpp"
+#include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_core.hpp"
 
 namespace opes::proxy {
@@ -61,6 +62,7 @@ class SmtpSession {
   boost::asio::awaitable<void> start_tls();
   void reply(const Reply& reply);
   Reply ehlo_answer(const std::string& argument) const;
+  smtp::OfferedExtensions offered_extensions() const;
   Duration read_timeout() const;
   void log_error(std::string_view event, std::string_view cause);
   Delivery& delivery();

@@ -19,6 +19,7 @@
 #include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/data_reader.hpp"
 #include "opes/smtp/mail_parameters.hpp"
+#include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/path_argument.hpp"
 #include "opes/smtp/sender_routing.hpp"
 #include "opes/smtp/xtext.hpp"
@@ -93,6 +94,14 @@ void check_paths(std::string_view input) {
       (void)declared_size(*parsed);
       (void)opes_bypass(*parsed);
       (void)sender_routing(parsed->path);
+      // RFC 5321 §4.1.1.11 and the DSN values: a refusal is one line.
+      for (const OfferedExtensions& offered : {OfferedExtensions{}, OfferedExtensions::all()}) {
+        auto checked = check_offered_parameters(*parsed, role, offered);
+        if (!checked && checked.error().reply().wire().find('\n') + 1 !=
+                            checked.error().reply().wire().size()) {
+          violated("an offered-parameters reply is not one line");
+        }
+      }
     }
     (void)parse_mail_from(line, options);
     (void)parse_rcpt_to(line, options);

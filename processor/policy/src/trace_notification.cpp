@@ -1,5 +1,6 @@
 #include "opes/processor/trace_notification.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "ascii.hpp"
@@ -199,7 +200,15 @@ std::string service_list(const std::vector<ServiceOutcome>& services,
   return out.empty() ? "  (none)\r\n" : out;
 }
 
-std::string explanation(const TraceNotificationInput& input) {
+/// The first whole lines of `lines` within `max` octets.
+std::string_view cut_at_line(std::string_view lines, std::size_t max) noexcept {
+  if (lines.size() <= max) return lines;
+  const std::size_t last_end = lines.rfind("\r\n", max - 2);
+  return last_end == std::string_view::npos ? std::string_view() : lines.substr(0, last_end + 2);
+}
+
+std::string explanation(const TraceNotificationInput& input, std::size_t included,
+                        std::size_t total) {
   using Action = ServiceOutcome::Action;
   return "This is the OPES trace you asked for with the OPESTRACE parameter of\r\n"
          "MAIL FROM (draft-ietf-opes-smtp-00 section 4.2).\r\n"
@@ -215,7 +224,11 @@ std::string explanation(const TraceNotificationInput& input) {
          service_list(input.services, Action::bypass_refused) +
          "\r\n"
          "The attached part holds the header section of your message as it left\r\n"
-         "this system, trace headers included. The body is not included.\r\n";
+         "this system, trace headers included. The body is not included.\r\n" +
+         (included == total ? std::string()
+                            : "The header section is shortened: the first " +
+                                  std::to_string(included) + " of its " + std::to_string(total) +
+                                  " octets are included.\r\n");
 }
 
 }  // namespace
@@ -239,25 +252,36 @@ ocp::Expected<std::optional<TraceNotification>, PolicyError> build_trace_notific
   if (!is_message_id(input.message_id)) {
     return ocp::unexpected(error("the message id is not '<' printable US-ASCII '>'"));
   }
+  if (input.max_header_octets < TraceNotificationInput::kMinHeaderOctets) {
+    return ocp::unexpected(error("the header limit is under 1024 octets"));
+  }
   TraceNotification notification;
-  auto lines = header_lines(input.header_section, notification.eight_bit);
-  if (!lines) return ocp::unexpected(std::move(lines).error());
+  auto all_lines = header_lines(input.header_section, notification.eight_bit);
+  if (!all_lines) return ocp::unexpected(std::move(all_lines).error());
+  // Subject and Message-ID come from the whole section; the part repeats
+  // only what fits.
+  const std::string_view lines = *all_lines;
+  const std::string_view included = cut_at_line(lines, input.max_header_octets);
+  notification.header_octets = lines.size();
+  notification.header_octets_included = included.size();
+  notification.eight_bit = std::any_of(included.begin(), included.end(),
+                                       [](char c) { return static_cast<unsigned char>(c) > 127; });
 
   std::string subject;
-  if (auto original = field_body(*lines, "Subject")) {
+  if (auto original = field_body(lines, "Subject")) {
     subject = sanitised(*original, kMaxTracedSubjectLength);
   }
-  const std::optional<std::string> original_id = field_body(*lines, "Message-ID");
+  const std::optional<std::string> original_id = field_body(lines, "Message-ID");
   const std::string references =
       original_id ? std::string(detail::trim_wsp(*original_id)) : std::string();
   if (subject.empty() && original_id) subject = sanitised(*original_id, kMaxTracedSubjectLength);
   if (subject.empty()) subject = "(no subject)";
 
-  const std::string text = explanation(input);
-  const std::string boundary = boundary_for(text, *lines, input.message_id);
+  const std::string text = explanation(input, included.size(), lines.size());
+  const std::string boundary = boundary_for(text, included, input.message_id);
 
   std::string& out = notification.content;
-  out.reserve(lines->size() + text.size() + 1024);
+  out.reserve(included.size() + text.size() + 1024);
   out += "From: <" + std::string(input.postmaster) + ">\r\n";
   out += "To: <" + std::string(input.envelope_sender) + ">\r\n";
   out += folded_field("Subject", "OPES trace: " + subject);
@@ -281,7 +305,7 @@ ocp::Expected<std::optional<TraceNotification>, PolicyError> build_trace_notific
   out += "Content-Type: text/rfc822-headers\r\n";
   if (notification.eight_bit) out += "Content-Transfer-Encoding: 8bit\r\n";
   out += "\r\n";
-  out += *lines;
+  out += included;
   out += "\r\n--" + boundary + "--\r\n";
 
   notification.recipient = std::string(input.envelope_sender);

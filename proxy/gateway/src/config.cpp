@@ -232,6 +232,31 @@ void read_smtp_strictness(JsonReader& reader, SmtpStrictness& smtp) {
   }
 }
 
+/// tracing.notify, notify_max_header and notify_rate: the opestrace
+/// notification's audience, size and rate (docs/ocp-conformance.md,
+/// "Policy: the opestrace notification").
+void read_trace_notification(JsonReader& reader, Tracing& tracing) {
+  if (auto notify = reader.string("notify", false)) {
+    if (*notify == "relay_clients") tracing.notify = TraceNotify::relay_clients;
+    else if (*notify == "anyone") tracing.notify = TraceNotify::anyone;
+    else if (*notify == "nobody") tracing.notify = TraceNotify::nobody;
+    else reader.fail(reader.path_of("notify"), "must be one of relay_clients, anyone, nobody");
+  }
+  // 1024: every header line (998 + CRLF) fits; 262144: the longest header
+  // section a notification is built from.
+  tracing.notify_max_header = static_cast<std::size_t>(
+      reader.integer("notify_max_header", 1024, 262144, false)
+          .value_or(static_cast<std::int64_t>(tracing.notify_max_header)));
+  with_object(reader, "notify_rate", [&](JsonReader& rate) {
+    tracing.notify_window = read_seconds(rate, "window_seconds", tracing.notify_window);
+    tracing.notify_per_sender = static_cast<std::size_t>(
+        rate.integer("per_sender", 0, 1000000, false)
+            .value_or(static_cast<std::int64_t>(tracing.notify_per_sender)));
+    tracing.notify_total = static_cast<std::size_t>(
+        rate.integer("total", 0, 1000000, false).value_or(static_cast<std::int64_t>(tracing.notify_total)));
+  });
+}
+
 void check(const ProxyConfig& config, JsonReader& reader) {
   if (config.upstream.has_value() == config.spool.has_value())
     reader.fail("", "exactly one of upstream and spool must be configured");
@@ -323,6 +348,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   with_object(reader, "tracing", [&](JsonReader& tracing) {
     config.tracing.agent_id = tracing.string("agent_id", false).value_or(config.tracing.agent_id);
     config.tracing.opes_via = tracing.boolean("opes_via").value_or(false);
+    read_trace_notification(tracing, config.tracing);
   });
   with_object(reader, "smtp", [&](JsonReader& smtp) { read_smtp_strictness(smtp, config.smtp); });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);

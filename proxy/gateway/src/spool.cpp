@@ -52,6 +52,15 @@ std::string envelope_fields(const Envelope& envelope) {
     }
     fields += "\r\n";
   }
+  // RFC 3461 §4: what a later delivery needs to honour the client's DSN
+  // request. The values are xtext or keywords (printable US-ASCII without
+  // SP; RFC 6533 utf-8 ORCPT aside), checked before they got here.
+  if (!envelope.dsn.empty()) fields += "Envelope-DSN: " + envelope.dsn + "\r\n";
+  for (std::size_t i = 0; i < envelope.recipients.size() && i < envelope.recipient_dsn.size(); ++i) {
+    if (envelope.recipient_dsn[i].empty()) continue;
+    fields += "Envelope-DSN-Recipient: <" + envelope.recipients[i] + "> " +
+              envelope.recipient_dsn[i] + "\r\n";
+  }
   return fields;
 }
 

@@ -2,6 +2,8 @@
 // product works on its own, and a message gets its 250 only once its file is
 // complete and durable (spool.hpp).
 
+#include <cctype>
+
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/spool.hpp"
 #include "opes/support/log.hpp"
@@ -13,18 +15,33 @@ namespace {
 using support::log;
 using support::LogLevel;
 
+/// The DSN parameters (RFC 3461 §4) of a MAIL or RCPT argument as sent,
+/// space-separated; "" without.
+std::string dsn_parameters(const smtp::PathArgument& argument) {
+  std::string out;
+  for (const smtp::MailParameter& parameter : argument.parameters) {
+    std::string keyword = parameter.keyword;
+    for (char& c : keyword) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (keyword != "RET" && keyword != "ENVID" && keyword != "NOTIFY" && keyword != "ORCPT") continue;
+    if (!out.empty()) out += ' ';
+    out += keyword + "=" + parameter.value.value_or("");
+  }
+  return out;
+}
+
 class SpoolDelivery final : public Delivery {
  public:
   explicit SpoolDelivery(std::filesystem::path directory) : directory_(std::move(directory)) {}
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
     abort();
-    envelope_ = Envelope{reverse_path.path, {}};
+    envelope_ = Envelope{reverse_path.path, {}, dsn_parameters(reverse_path), {}};
     co_return Reply{250, {"2.1.0 Ok"}};
   }
 
   asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
     envelope_.recipients.push_back(forward_path.path);
+    envelope_.recipient_dsn.push_back(dsn_parameters(forward_path));
     co_return Reply{250, {"2.1.5 Ok"}};
   }
 

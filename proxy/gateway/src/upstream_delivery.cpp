@@ -52,6 +52,10 @@ bool upstream_takes(const smtp::ServerCapabilities& caps, const smtp::MailParame
   if (is("BODY")) return caps.eight_bit_mime;
   if (is("SMTPUTF8")) return caps.smtputf8;
   if (is("OPESTRACE") || is("OPESBYPASS")) return caps.opes;
+  // RFC 3461 §4: the DSN parameters go to a server that offers DSN; to one
+  // that does not they are dropped (§5.2.2 would have us send "relayed"
+  // notifications, which the proxy does not: docs/ocp-conformance.md).
+  if (is("RET") || is("ENVID") || is("NOTIFY") || is("ORCPT")) return caps.has("DSN");
   return caps.has(parameter.keyword);
 }
 

@@ -262,4 +262,59 @@ TEST_CASE("no line of a notification passes 998 octets") {
   }
 }
 
+TEST_CASE("a header section over max_header_octets is cut after the last whole line and the text says so") {
+  // 88 KB of header lines chosen by whoever wrote the envelope sender.
+  std::string section = "Subject: reflected\r\n";
+  while (section.size() < 88 * 1024) section += "X-Filler: " + std::string(88, 'f') + "\r\n";
+  const std::size_t lines = section.size();
+  section += "\r\nbody\r\n";
+  TraceNotificationInput in = input(section);
+  in.max_header_octets = 8192;
+  const TraceNotification notification = built(in);
+  CHECK(notification.header_octets == lines);
+  // 20 octets of Subject, then lines of 100: 81 of them fit in 8192.
+  CHECK(notification.header_octets_included == 20 + 81 * 100);
+  const std::string& content = notification.content;
+  CHECK(content.find("The header section is shortened: the first 8120 of its " +
+                     std::to_string(lines) + " octets are included.\r\n") != std::string::npos);
+  const std::string part = "Content-Type: text/rfc822-headers\r\n\r\n" + section.substr(0, 8120) +
+                           "\r\n--" + boundary_of(content) + "--\r\n";
+  CHECK(content.size() - content.find("Content-Type: text/rfc822-headers") == part.size());
+  CHECK(content.ends_with(part));
+  CHECK(content.size() < 8192 + 2048);
+  CHECK(subject_of(content) == "Subject: OPES trace: reflected");
+}
+
+TEST_CASE("a header section within max_header_octets is whole and no shortening is mentioned") {
+  // Header lines of exactly 1024 octets; the empty line is not counted.
+  const std::string lines = "Subject: fits\r\nX-Fill: " + std::string(500, 'f') + "\r\nX-Fill: " +
+                            std::string(1024 - 15 - 510 - 10, 'f') + "\r\n";
+  REQUIRE(lines.size() == 1024);
+  const std::string section = lines + "\r\nbody\r\n";  // input() keeps a view of it
+  TraceNotificationInput in = input(section);
+  in.max_header_octets = 1024;
+  const TraceNotification notification = built(in);
+  CHECK(notification.header_octets == 1024);
+  CHECK(notification.header_octets_included == 1024);
+  CHECK(notification.content.find("shortened") == std::string::npos);
+  CHECK(notification.content.find("\r\n\r\n" + lines + "\r\n--") != std::string::npos);
+}
+
+TEST_CASE("8-bit octets only in the cut-off lines do not make the part 8bit") {
+  std::string section = "Subject: plain\r\n";
+  while (section.size() < 2000) section += "X-Filler: " + std::string(88, 'f') + "\r\n";
+  section += "X-Late: caf\xc3\xa9\r\n\r\n";
+  TraceNotificationInput in = input(section);
+  in.max_header_octets = 1024;
+  const TraceNotification notification = built(in);
+  CHECK_FALSE(notification.eight_bit);
+  CHECK(notification.content.find("Content-Transfer-Encoding") == std::string::npos);
+}
+
+TEST_CASE("a header limit under 1024 octets is refused") {
+  TraceNotificationInput in = input(kHeaderSection);
+  in.max_header_octets = 1023;
+  CHECK(error_of(in) == "the header limit is under 1024 octets");
+}
+
 }  // namespace opes::processor::test

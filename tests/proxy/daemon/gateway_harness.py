@@ -214,7 +214,7 @@ class Gateway:
 
     def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
                  callout_log_level=None, callout_customize=None, upstream_options=None, callout_extra=None,
-                 **proxy_extra):
+                 proxy_without=(), **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
         nobody listens on until start_callout(port) is called for it.
         `callout_log_level`: opes-callout's log_level instead of warning.
@@ -222,12 +222,14 @@ class Gateway:
         configuration document (a dict) before it is written.
         `upstream_options`: keys merged into the `upstream` object that
         points at smtp-sink (e.g. {"starttls": "encrypt"}).
-        `callout_extra`: top-level keys for every opes-callout configuration."""
-        self.upstream_options = upstream_options
+        `callout_extra`: top-level keys for every opes-callout configuration.
+        `proxy_without`: top-level keys left out of the proxy's configuration
+        (e.g. "upstream", to deliver into a `spool` given in proxy_extra)."""
         self.paths = paths
         self.callout_log_level = callout_log_level
         self.callout_customize = callout_customize
         self.callout_extra = callout_extra
+        self.proxy_without = tuple(proxy_without)
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -247,6 +249,8 @@ class Gateway:
                                     self.proxy_services, **self.proxy_extra)
             if self.upstream_options:
                 document["upstream"].update(self.upstream_options)
+            for key in self.proxy_without:
+                document.pop(key, None)
             if self.spare_callout_port:
                 document["callout"]["servers"].insert(
                     0, {"address": "127.0.0.1", "port": self.spare_callout_port})

@@ -172,3 +172,35 @@ TEST_CASE("capacity: the callout pool grows to 32 per server and clients are lim
   CHECK(errors_of(below).find("callout.max_connections_per_server: must be at least connections_per_server (4)") !=
         std::string::npos);
 }
+
+TEST_CASE("by default the opestrace notification goes to relay clients only and is bounded in size and rate") {
+  auto config = parse_config(kMinimal);
+  REQUIRE(config.has_value());
+  CHECK(config->tracing.notify == opes::proxy::TraceNotify::relay_clients);
+  CHECK(config->tracing.notify_max_header == 8192);
+  CHECK(config->tracing.notify_window == std::chrono::seconds(3600));
+  CHECK(config->tracing.notify_per_sender == 5);
+  CHECK(config->tracing.notify_total == 100);
+}
+
+TEST_CASE("tracing.notify and notify_max_header and notify_rate are read and checked") {
+  std::string text(kMinimal);
+  text.insert(text.rfind('}'), R"(, "tracing": {"notify": "anyone", "notify_max_header": 1024,
+      "notify_rate": {"window_seconds": 60, "per_sender": 0, "total": 7}})");
+  auto config = parse_config(text);
+  REQUIRE_MESSAGE(config.has_value(), errors_of(text));
+  CHECK(config->tracing.notify == opes::proxy::TraceNotify::anyone);
+  CHECK(config->tracing.notify_max_header == 1024);
+  CHECK(config->tracing.notify_window == std::chrono::seconds(60));
+  CHECK(config->tracing.notify_per_sender == 0);
+  CHECK(config->tracing.notify_total == 7);
+
+  std::string bad(kMinimal);
+  bad.insert(bad.rfind('}'), R"(, "tracing": {"notify": "everybody", "notify_max_header": 1000,
+      "notify_rate": {"window_seconds": 0, "burst": 1}})");
+  const std::string errors = errors_of(bad);
+  CHECK(errors.find("tracing.notify: must be one of relay_clients, anyone, nobody") != std::string::npos);
+  CHECK(errors.find("tracing.notify_max_header") != std::string::npos);
+  CHECK(errors.find("tracing.notify_rate.window_seconds") != std::string::npos);
+  CHECK(errors.find("tracing.notify_rate.burst") != std::string::npos);
+}

@@ -54,6 +54,25 @@ TEST_CASE("a committed message is in new/ with its envelope, and tmp/ is empty")
   CHECK((fs::status(*committed).permissions() & fs::perms::others_read) == fs::perms::none);
 }
 
+TEST_CASE("RFC 3461: the DSN parameters are kept with the envelope for a later delivery") {
+  TemporaryDirectory spool;
+  opes::proxy::Envelope envelope{"a@example.org", {"b@example.org", "c@example.org", "d@example.org"}};
+  envelope.dsn = "RET=HDRS ENVID=QQ314159";
+  envelope.recipient_dsn = {"NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.org", "", "NOTIFY=NEVER"};
+  auto message = opes::proxy::SpoolMessage::create(spool.path, envelope);
+  REQUIRE(message.has_value());
+  REQUIRE(message->write("Subject: t\r\n\r\nbody\r\n").has_value());
+  auto committed = message->commit();
+  REQUIRE(committed.has_value());
+  CHECK(read_file(*committed) ==
+        "Return-Path: <a@example.org>\r\n"
+        "Envelope-To: <b@example.org>,\r\n <c@example.org>,\r\n <d@example.org>\r\n"
+        "Envelope-DSN: RET=HDRS ENVID=QQ314159\r\n"
+        "Envelope-DSN-Recipient: <b@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@example.org\r\n"
+        "Envelope-DSN-Recipient: <d@example.org> NOTIFY=NEVER\r\n"
+        "Subject: t\r\n\r\nbody\r\n");
+}
+
 TEST_CASE("an abandoned message leaves no file") {
   TemporaryDirectory spool;
   {

@@ -40,6 +40,14 @@ struct TraceNotificationInput {
   std::string_view date;        // RFC 5322 §3.3 date-time, made by the caller
   std::string_view message_id;  // RFC 5322 §3.6.4 msg-id with its "<" ">"
   std::vector<ServiceOutcome> services;
+  /// Most octets of header lines the notification repeats (the empty line
+  /// not counted); longer sections are cut after the last whole line that
+  /// fits and the text says so. Whoever forged the envelope sender chose
+  /// these lines: the bound keeps the notification from reflecting them in
+  /// bulk (docs/ocp-conformance.md, "Policy: the opestrace notification").
+  /// At least kMinHeaderOctets, so that one line always fits.
+  std::size_t max_header_octets = kMaxHeaderSectionLength;
+  static constexpr std::size_t kMinHeaderOctets = 1024;
 };
 
 struct TraceNotification {
@@ -52,6 +60,10 @@ struct TraceNotification {
   /// The header section held 8-bit octets (RFC 6532 headers): send with
   /// BODY=8BITMIME, or SMTPUTF8 when the upstream requires it.
   bool eight_bit = false;
+  /// The header lines of the original, and how many the notification holds
+  /// (less when cut at max_header_octets).
+  std::size_t header_octets = 0;
+  std::size_t header_octets_included = 0;
 };
 
 /// Longest Subject text taken from the original before "...".
@@ -68,7 +80,10 @@ inline constexpr std::size_t kMaxTracedSubjectLength = 200;
 /// header lines verbatim. The boundary is derived from the notification's
 /// Message-ID and made longer until it occurs in neither part.
 ///
-/// Errors: a header section without its empty line, with a bare CR or LF,
+/// A header section over max_header_octets is cut at a line end and the
+/// text part says "... shortened: the first N of its M octets are included".
+///
+/// Errors: a max_header_octets under kMinHeaderOctets; a header section without its empty line, with a bare CR or LF,
 /// a NUL or a line over 998 octets, or over the size limit; an address,
 /// host name, date or message id that is empty, too long or not printable
 /// US-ASCII.

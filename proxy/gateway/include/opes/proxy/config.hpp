@@ -158,10 +158,19 @@ struct SmtpStrictness {
   enum class BareLineEndings { reject, normalize };
   BareLineEndings bare_line_endings = BareLineEndings::reject;
 };
+/// Who gets the opestrace notification they ask for (draft-ietf-opes-smtp
+/// §4.2). The envelope sender is the client's claim: secure by default,
+/// only clients we relay for (relay.clients) are believed.
+enum class TraceNotify { relay_clients, anyone, nobody };
 
 struct Tracing {
   std::string agent_id;  // the OPES-System trace entry; default http://<hostname>/opes
   bool opes_via = false;
+  TraceNotify notify = TraceNotify::relay_clients;
+  std::size_t notify_max_header = 8192;  // header octets a notification repeats
+  Seconds notify_window{3600};           // the rate window of notify_per_sender / notify_total
+  std::size_t notify_per_sender = 5;     // notifications to one sender per window
+  std::size_t notify_total = 100;        // notifications in all per window (all threads)
 };
 
 struct ProxyConfig {

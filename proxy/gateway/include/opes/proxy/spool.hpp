@@ -18,6 +18,13 @@ namespace opes::proxy {
 struct Envelope {
   std::string sender;                   // reverse-path without brackets; "" for <>
   std::vector<std::string> recipients;  // forward-paths without brackets
+  /// RFC 3461 §4.3, §4.4: the MAIL's DSN parameters as sent ("RET=HDRS
+  /// ENVID=QQ314159"); "" without. Spooled as Envelope-DSN.
+  std::string dsn = {};
+  /// RFC 3461 §4.1, §4.2: each recipient's NOTIFY and ORCPT as sent, by the
+  /// index of `recipients` (missing or "": none). Spooled as
+  /// Envelope-DSN-Recipient, one field per recipient that has them.
+  std::vector<std::string> recipient_dsn = {};
 };
 
 class SpoolMessage {

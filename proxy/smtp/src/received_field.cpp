@@ -1,0 +1,32 @@
+#include "opes/smtp/received_field.hpp"
+
+namespace opes::smtp {
+
+std::string address_literal(std::string_view address) {
+  // RFC 4291 §2.5.5.2: an IPv4-mapped IPv6 address is the IPv4 client.
+  if (address.size() > 7 && address.substr(0, 7) == "::ffff:" &&
+      address.find('.') != std::string_view::npos) {
+    address.remove_prefix(7);
+  }
+  // RFC 5321 §4.1.3: IPv6-address-literal = "IPv6:" IPv6-addr
+  if (address.find(':') != std::string_view::npos) return "[IPv6:" + std::string(address) + "]";
+  return "[" + std::string(address) + "]";
+}
+
+std::string_view received_protocol(const ReceivedInput& input) noexcept {
+  if (!input.esmtp) return "SMTP";
+  if (input.smtputf8) return input.tls ? "UTF8SMTPS" : "UTF8SMTP";
+  return input.tls ? "ESMTPS" : "ESMTP";
+}
+
+ocp::smtp::HeaderField format_received(const ReceivedInput& input, std::string_view date) {
+  const std::string_view helo = input.helo.empty() ? std::string_view("unknown") : input.helo;
+  std::string body = " from " + std::string(helo) + " (" + address_literal(input.peer_address) +
+                     ")\r\n\tby " + std::string(input.by) + " (opes-proxy) with " +
+                     std::string(received_protocol(input)) + " id " + std::string(input.id);
+  if (!input.recipient.empty()) body += "\r\n\tfor <" + std::string(input.recipient) + ">";
+  body += "; " + std::string(date);
+  return ocp::smtp::HeaderField{"Received", std::move(body)};
+}
+
+}  // namespace opes::smtp
