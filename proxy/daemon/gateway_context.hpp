@@ -11,6 +11,7 @@
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
 #include "opes/proxy/tls.hpp"
+#include "session_drain.hpp"
 
 namespace opes::proxy {
 
@@ -22,6 +23,7 @@ struct GatewayContext {
   const processor::TraceEntries& trace;
   std::atomic<std::size_t>& open_sessions;  // all threads' (limits.max_sessions)
   DeliveryCache& upstream_connections;      // this thread's idle upstream connections
+  SessionDrain& drain;                      // this thread's sessions, for the shutdown
 };
 
 }  // namespace opes::proxy

@@ -38,8 +38,9 @@ constexpr std::string_view kUsage =
     "  --help          print this help\n"
     "\n"
     "Prints 'opes-proxy listening on ADDR:PORT' per listener once bound; logs\n"
-    "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, let open\n"
-    "sessions finish (30 s at most), exit 0.\n"
+    "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, 421 to clients\n"
+    "between transactions, open transactions finish (shutdown_grace_seconds,\n"
+    "30 by default), CE to the callout servers, exit 0.\n"
     "Exit status: 0 normal, 1 configuration or start-up error, 2 bad arguments.\n";
 
 int usage_error(const std::string& message) {

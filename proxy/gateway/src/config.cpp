@@ -153,6 +153,11 @@ void read_callout(JsonReader& reader, CalloutSettings& callout, const std::files
   });
 }
 
+void read_shutdown(JsonReader& reader, ProxyConfig& config) {
+  config.shutdown_grace = Seconds(
+      reader.integer("shutdown_grace_seconds", 0, 3600, false).value_or(config.shutdown_grace.count()));
+}
+
 void check(const ProxyConfig& config, JsonReader& reader) {
   if (config.upstream.has_value() == config.spool.has_value())
     reader.fail("", "exactly one of upstream and spool must be configured");
@@ -244,6 +249,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     config.tracing.opes_via = tracing.boolean("opes_via").value_or(false);
   });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
+  read_shutdown(reader, config);
   reader.reject_unknown_keys();
   check(config, reader);
   if (!reader.errors().empty()) return ocp::unexpected(reader.errors());

@@ -138,12 +138,12 @@ class Sink:
         return texts
 
 
-def callout_config(paths, port):
+def callout_config(paths, port, log_level="warning"):
     with open(os.path.join(paths.folder, "recipients.map"), "w") as f:
         f.write("alias@example.org real.person@example.net\n")
     return {
         "threads": 1,
-        "log_level": "warning",
+        "log_level": log_level,
         "listeners": [{"address": "127.0.0.1", "port": port}],
         "plugins": [
             {"name": "header-stamp", "path": paths.header_stamp},
@@ -204,9 +204,12 @@ def proxy_config(paths, sink_port, callout_port, services=None, **extra):
 class Gateway:
     """smtp-sink, opes-callout and opes-proxy, wired together."""
 
-    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None, **proxy_extra):
+    def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
+                 callout_log_level="warning", **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
-        nobody listens on until start_callout(port) is called for it."""
+        nobody listens on until start_callout(port) is called for it.
+        `callout_log_level`: opes-callout's log_level (its stderr is kept)."""
+        self.callout_log_level = callout_log_level
         self.paths = paths
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
@@ -245,7 +248,7 @@ class Gateway:
         port = port or self.callout_port
         path = os.path.join(self.folder.name, f"opes-callout-{port}.json")
         with open(path, "w") as f:
-            json.dump(callout_config(self.paths, port), f, indent=2)
+            json.dump(callout_config(self.paths, port, self.callout_log_level), f, indent=2)
         process = Process([self.paths.opes_callout, "--config", path], f"opes-callout {port}")
         self.processes.append(process)
         process.wait_line(r"^opes-callout listening on ")
