@@ -34,9 +34,11 @@ class ServiceCatalog {
   struct Built;
 
   /// Loads every configured plugin and instantiates every service. A plugin
-  /// that cannot be loaded (wrong ABI, missing entry point, ...) or a
-  /// service that refuses its options is left out and reported in
-  /// Built::problems; the catalog holds the others.
+  /// that cannot be loaded (missing file, wrong ABI, missing entry point,
+  /// ...) or a service that refuses its options is left out and reported in
+  /// Built::problems, which the daemon refuses to start with; a plugin
+  /// marked optional (and its services) in Built::warnings. The catalog
+  /// holds the others.
   static Built build(const CalloutConfig& config);
 
   const CalloutConfig& config() const noexcept { return config_; }
@@ -55,6 +57,8 @@ struct ServiceCatalog::Built {
   std::shared_ptr<const ServiceCatalog> catalog;
   /// One line per plugin or service left out: names the file or service and why.
   std::vector<std::string> problems;
+  /// The same for optional plugins and their services: served without.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace opes::callout
