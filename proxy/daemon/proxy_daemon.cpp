@@ -45,10 +45,12 @@ struct Worker {
         gateway{config, clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
                 upstream_connections, drain} {}
 
+  // Before the io_context: sessions still suspended when it stops are
+  // destroyed with it, and each leaves the drain then.
+  SessionDrain drain;
   asio::io_context context{1};
   CalloutClients clients;
   DeliveryCache upstream_connections;
-  SessionDrain drain;
   GatewayContext gateway;
 };
 
