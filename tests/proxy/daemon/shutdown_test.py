@@ -136,6 +136,19 @@ def sigterm_gives_an_idle_client_421_and_ends_the_callout_connection_with_ce(pat
 
 
 @case
+def sigterm_without_sessions_flushes_the_ce_before_closing_the_callout_connection(paths):
+    # Nothing to wait for: the socket used to be closed in the same turn of
+    # the event loop as the CE was queued, and the server saw no CE.
+    with Gateway(paths, callout_log_level="debug") as gateway:
+        send_one_message(gateway.port)
+        sent = stop(gateway)
+        status = exit_status(gateway, 15)
+        elapsed = time.monotonic() - sent
+        check(status == 0 and elapsed < 5, f"exit {status} after {elapsed:.1f} s\n" + gateway.logs())
+        check_callout_saw_ce(gateway)
+
+
+@case
 def a_message_in_data_at_sigterm_is_delivered_then_the_client_gets_421(paths):
     with Gateway(paths, callout_log_level="debug", shutdown_grace_seconds=20) as gateway:
         writer = in_data(gateway.port, "finished after SIGTERM")
