@@ -105,13 +105,15 @@ asio::awaitable<void> wait_for_sessions(const SessionDrain& drain,
 /// anywhere, sessions told 421 4.3.2 as they wind down (SessionDrain), the
 /// callout connections ended with CE once their transactions are over
 /// (RFC 4037 §11.2), then the thread stops.
-asio::awaitable<void> drain_worker(Worker& worker, std::chrono::steady_clock::time_point grace_end) {
+asio::awaitable<void> drain_worker(Worker& worker,
+                                   std::chrono::steady_clock::time_point grace_end) {
   worker.drain.advance(SessionDrain::Phase::draining);
   worker.clients.close();
   worker.upstream_connections.close();
   co_await wait_for_sessions(worker.drain, grace_end);
   if (worker.drain.sessions() > 0) {
-    log(LogLevel::warning, "proxy.grace_over", {{"sessions", std::to_string(worker.drain.sessions())}});
+    log(LogLevel::warning, "proxy.grace_over",
+        {{"sessions", std::to_string(worker.drain.sessions())}});
     worker.drain.advance(SessionDrain::Phase::cutting);
     co_await wait_for_sessions(worker.drain, std::chrono::steady_clock::now() + kShutdownFarewell);
   }

@@ -109,7 +109,8 @@ TEST_CASE("the document itself must be a JSON object with a listener") {
 
 TEST_CASE("relative plugin paths are found in the plugin folder, absolute ones stay") {
   auto config = parse_config(R"({"listeners": [{"port": 1}], "plugin_dir": "lib",
-      "plugins": [{"name": "a", "path": "a.so"}, {"name": "b", "path": "/opt/b.so", "optional": true}]})",
+      "plugins": [{"name": "a", "path": "a.so"},
+                  {"name": "b", "path": "/opt/b.so", "optional": true}]})",
                              "/etc/opes");
   REQUIRE(config);
   CHECK(config->plugin_dir == std::filesystem::path("/etc/opes/lib"));
@@ -119,13 +120,15 @@ TEST_CASE("relative plugin paths are found in the plugin folder, absolute ones s
   CHECK(from_key.plugins[0].path == "/etc/opes/lib/a.so");
   CHECK(from_key.plugins[1].path == "/opt/b.so");
   CalloutConfig from_command_line = *config;
-  resolve_plugin_paths(from_command_line, std::filesystem::path("/build/plugins"), "/usr/lib/opes-smtp/plugins");
+  resolve_plugin_paths(from_command_line, std::filesystem::path("/build/plugins"),
+                       "/usr/lib/opes-smtp/plugins");
   CHECK(from_command_line.plugins[0].path == "/build/plugins/a.so");
   CHECK(from_command_line.plugin_dir == std::filesystem::path("/build/plugins"));
 }
 
 TEST_CASE("without plugin_dir the fallback folder is used") {
-  auto config = parse_config(R"({"listeners": [{"port": 1}], "plugins": [{"name": "a", "path": "a.so"}]})");
+  auto config =
+      parse_config(R"({"listeners": [{"port": 1}], "plugins": [{"name": "a", "path": "a.so"}]})");
   REQUIRE(config);
   resolve_plugin_paths(*config, std::nullopt, "/usr/lib/opes-smtp/plugins");
   CHECK(config->plugins[0].path == "/usr/lib/opes-smtp/plugins/a.so");

@@ -154,8 +154,8 @@ void read_callout(JsonReader& reader, CalloutSettings& callout, const std::files
 }
 
 void read_shutdown(JsonReader& reader, ProxyConfig& config) {
-  config.shutdown_grace = Seconds(
-      reader.integer("shutdown_grace_seconds", 0, 3600, false).value_or(config.shutdown_grace.count()));
+  config.shutdown_grace = Seconds(reader.integer("shutdown_grace_seconds", 0, 3600, false)
+                                      .value_or(config.shutdown_grace.count()));
 }
 
 void check(const ProxyConfig& config, JsonReader& reader) {

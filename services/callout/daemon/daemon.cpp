@@ -243,7 +243,8 @@ int check_config(const ConfigSource& source) {
     std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), problem.c_str());
   }
   for (const std::string& warning : built.warnings) {
-    std::fprintf(stderr, "opes-callout: config %s: warning: %s\n", source.name().c_str(), warning.c_str());
+    std::fprintf(stderr, "opes-callout: config %s: warning: %s\n", source.name().c_str(),
+                 warning.c_str());
   }
   if (!problems.empty()) return kExitConfigOrBind;
   std::printf("opes-callout: config %s: OK, %zu services, plugins from %s\n", source.name().c_str(),

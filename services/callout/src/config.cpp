@@ -67,7 +67,8 @@ void check_references(const CalloutConfig& config, JsonReader& reader) {
 
 /// "plugins" and "plugin_dir". Plugin paths name shared objects in the
 /// plugin folder, so a configuration does not depend on where it was built.
-void read_plugins(JsonReader& reader, CalloutConfig& config, const std::filesystem::path& base_directory) {
+void read_plugins(JsonReader& reader, CalloutConfig& config,
+                  const std::filesystem::path& base_directory) {
   if (auto folder = reader.string("plugin_dir", false)) {
     std::filesystem::path dir(*folder);
     if (dir.empty()) {
@@ -87,9 +88,11 @@ void read_plugins(JsonReader& reader, CalloutConfig& config, const std::filesyst
 
 }  // namespace
 
-void resolve_plugin_paths(CalloutConfig& config, const std::optional<std::filesystem::path>& command_line,
+void resolve_plugin_paths(CalloutConfig& config,
+                          const std::optional<std::filesystem::path>& command_line,
                           const std::filesystem::path& fallback) {
-  const std::filesystem::path dir = command_line ? *command_line : config.plugin_dir.value_or(fallback);
+  const std::filesystem::path dir =
+      command_line ? *command_line : config.plugin_dir.value_or(fallback);
   for (PluginSettings& plugin : config.plugins) {
     const std::filesystem::path path(plugin.path);
     if (path.is_relative() && !dir.empty()) plugin.path = (dir / path).string();

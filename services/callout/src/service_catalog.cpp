@@ -54,7 +54,8 @@ ServiceCatalog::Built ServiceCatalog::build(const CalloutConfig& config) {
   for (const PluginSettings& settings : config.plugins) {
     auto loaded = plugin_host::Plugin::load(settings.path);
     if (!loaded) {
-      const std::string problem = "plugin '" + settings.name + "' left out: " + loaded.error().message;
+      const std::string problem =
+          "plugin '" + settings.name + "' left out: " + loaded.error().message;
       if (settings.optional) {
         optional_left_out.insert(settings.name);
         built.warnings.push_back(problem + " (optional)");
@@ -74,7 +75,8 @@ ServiceCatalog::Built ServiceCatalog::build(const CalloutConfig& config) {
     if (plugin == plugins.end()) {
       const std::string problem = "service '" + settings.name + "' left out: its plugin '" +
                                   settings.plugin + "' is not loaded";
-      (optional_left_out.contains(settings.plugin) ? built.warnings : built.problems).push_back(problem);
+      auto& list = optional_left_out.contains(settings.plugin) ? built.warnings : built.problems;
+      list.push_back(problem);
       continue;
     }
     plugin_host::InstanceOptions options;

@@ -128,5 +128,6 @@ TEST_CASE("shutdown_grace_seconds defaults to 30 and is bounded") {
   CHECK(immediate->shutdown_grace == std::chrono::seconds(0));
   std::string bad(kMinimal);
   bad.replace(bad.find("\"spool\""), 0, R"("shutdown_grace_seconds": 3601, )");
-  CHECK(errors_of(bad).find("shutdown_grace_seconds: must be an integer from 0 to 3600") != std::string::npos);
+  CHECK(errors_of(bad).find("shutdown_grace_seconds: must be an integer from 0 to 3600") !=
+        std::string::npos);
 }

@@ -106,7 +106,8 @@ ConfigResult load_config(const std::filesystem::path& file);
 /// else the configuration's plugin_dir, else `fallback` (OPES_PLUGIN_DIR, or
 /// the installed folder). Relative plugin paths are made absolute under it,
 /// and config.plugin_dir names it.
-void resolve_plugin_paths(CalloutConfig& config, const std::optional<std::filesystem::path>& command_line,
+void resolve_plugin_paths(CalloutConfig& config,
+                          const std::optional<std::filesystem::path>& command_line,
                           const std::filesystem::path& fallback);
 
 }  // namespace opes::callout
