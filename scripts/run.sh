@@ -39,10 +39,12 @@ wait_for() {
   echo "$address"
 }
 
-"$bin/opes-callout" > >(tee "$callout_out") &
+# The built-in defaults name the installed folders; this build's are given
+# instead: its plugins, and build/release as the proxy's state folder.
+"$bin/opes-callout" --plugin-dir build/release/plugins > >(tee "$callout_out") &
 callout=$!
 callout_address=$(wait_for opes-callout "$callout_out")
-"$bin/opes-proxy" > >(tee "$proxy_out") &
+OPES_PROXY_STATE_DIR=build/release "$bin/opes-proxy" > >(tee "$proxy_out") &
 proxy=$!
 proxy_address=$(wait_for opes-proxy "$proxy_out")
 

@@ -100,6 +100,12 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std:
   --connecting_[server];
   if (ready) connections_[server].push_back(connection);
   connection_changed_.notify_all();
+  if (ready && closing_) {
+    // Opened while the proxy began to shut down: it ends with CE at once.
+    connection->close();
+    closed_connections_.push_back(connection);
+    co_return nullptr;
+  }
   if (!ready) {
     const std::string reason = connection->failure();
     log(LogLevel::warning, "callout.unreachable",
@@ -117,7 +123,8 @@ asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::acquire() {
   const auto deadline = std::chrono::steady_clock::now() + settings_.connect_timeout;
   // Each server at most once per call: when all fail, the caller's failure
   // policy applies at once instead of after every backoff.
-  for (std::size_t attempt = 0; attempt < settings_.servers.size() + 1 && !stopped_; ++attempt) {
+  for (std::size_t attempt = 0; attempt < settings_.servers.size() + 1 && !stopped_ && !closing_;
+       ++attempt) {
     const auto chosen = policy_.choose(processor::PoolClock::now());
     if (!chosen) break;
     const std::size_t server = *chosen;
@@ -189,7 +196,7 @@ asio::awaitable<void> CalloutClients::run_health_checks() {
       // A server that went down is tried again when its backoff has passed,
       // so that it takes work again as soon as it is back.
       const auto& state = policy_.server(server);
-      if (!state.up && state.next_retry <= processor::PoolClock::now() &&
+      if (!closing_ && !state.up && state.next_retry <= processor::PoolClock::now() &&
           connections_[server].empty() && connecting_[server] == 0) {
         if (co_await connect(server))
           log(LogLevel::info, "callout.recovered", {{"server", state.address}});
@@ -199,8 +206,27 @@ asio::awaitable<void> CalloutClients::run_health_checks() {
 }
 
 void CalloutClients::close() {
-  for (auto& list : connections_)
-    for (const auto& connection : list) connection->close();
+  closing_ = true;
+  for (auto& list : connections_) {
+    for (const auto& connection : list) {
+      connection->close();
+      closed_connections_.push_back(connection);
+    }
+  }
+}
+
+asio::awaitable<void> CalloutClients::wait_closed(std::chrono::steady_clock::time_point deadline) {
+  // RFC 4037 §11.2: the closing agent sends CE right before it closes; a
+  // stop() before the writer flushed it would end the connection without.
+  asio::steady_timer timer(executor_);
+  for (;;) {
+    std::erase_if(closed_connections_, [](const std::shared_ptr<CalloutConnection>& connection) {
+      return connection->finished();
+    });
+    if (closed_connections_.empty() || std::chrono::steady_clock::now() >= deadline) break;
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 }
 
 void CalloutClients::stop() {

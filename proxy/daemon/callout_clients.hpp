@@ -33,8 +33,12 @@ class CalloutClients {
 
   /// The health check loop; returns after stop().
   asio::awaitable<void> run_health_checks();
-  /// Closes every connection (CE once their transactions end).
+  /// Closes every connection (CE once their transactions end); no new
+  /// connection is opened after it.
   void close();
+  /// Returns once every connection closed by close() has written its CE
+  /// and ended, or at `deadline`.
+  asio::awaitable<void> wait_closed(std::chrono::steady_clock::time_point deadline);
   void stop();
 
  private:
@@ -56,6 +60,10 @@ class CalloutClients {
   std::vector<std::size_t> connecting_;
   Broadcast connection_changed_;  // a connection attempt ended
   bool stopped_ = false;
+  bool closing_ = false;
+  // Kept until they end: forget_dead() drops a closing connection from
+  // connections_ before its CE is written.
+  std::vector<std::shared_ptr<CalloutConnection>> closed_connections_;
 };
 
 /// The link settings for the configured service groups (in their order).

@@ -79,6 +79,8 @@ class CalloutConnection : public std::enable_shared_from_this<CalloutConnection>
   void close();
   /// Drops the connection at once (shutdown).
   void stop();
+  /// Nothing more is read or written: after close(), CE went out.
+  bool finished() const { return stopped_; }
 
  private:
   asio::awaitable<void> read_loop(std::shared_ptr<CalloutConnection> self);

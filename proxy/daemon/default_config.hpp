@@ -1,7 +1,8 @@
 #pragma once
 // The configuration opes-proxy runs without --config: config/opes-proxy.json
 // as it was at build time, its relative paths (the spool) resolved against
-// the build tree, so that the default works from any directory.
+// the state folder, so that the default works from any directory and
+// nothing in it depends on the build tree.
 
 #include <filesystem>
 #include <string_view>
@@ -9,7 +10,8 @@
 namespace opes::proxy::daemon {
 
 std::string_view default_config_text();
-/// The folder the default's relative paths are taken from.
+/// The installed state folder (<localstatedir>/spool/opes-proxy): where the
+/// default's relative paths are taken from unless $OPES_PROXY_STATE_DIR says.
 std::filesystem::path default_config_base();
 
 }  // namespace opes::proxy::daemon

@@ -12,6 +12,7 @@
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
 #include "opes/proxy/tls.hpp"
+#include "session_drain.hpp"
 
 namespace opes::proxy {
 
@@ -24,6 +25,7 @@ struct GatewayContext {
   std::atomic<std::size_t>& open_sessions;  // all threads' (limits.max_sessions)
   DeliveryCache& upstream_connections;      // this thread's idle upstream connections
   ClientLimits& client_limits;              // all threads' per-address counts
+  SessionDrain& drain;                      // this thread's sessions, for the shutdown
 };
 
 }  // namespace opes::proxy

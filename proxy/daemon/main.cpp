@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -31,16 +33,26 @@ constexpr std::string_view kUsage =
     "  --config FILE   JSON configuration (docs/operator-guide.md); relative\n"
     "                  paths are relative to FILE's folder. Without it, the\n"
     "                  built-in default (config/opes-proxy.json: 127.0.0.1:10025,\n"
-    "                  spool in the build tree, opes-callout on 127.0.0.1:11344).\n"
+    "                  opes-callout on 127.0.0.1:11344, spool below\n"
+    "                  $OPES_PROXY_STATE_DIR or the installed state folder).\n"
     "  --check-config  read the configuration, report every problem, exit 0 if\n"
     "                  there is none, else 1\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
     "\n"
     "Prints 'opes-proxy listening on ADDR:PORT' per listener once bound; logs\n"
-    "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, let open\n"
-    "sessions finish (30 s at most), exit 0.\n"
+    "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, 421 to clients\n"
+    "between transactions, open transactions finish (shutdown_grace_seconds,\n"
+    "30 by default), CE to the callout servers, exit 0.\n"
     "Exit status: 0 normal, 1 configuration or start-up error, 2 bad arguments.\n";
+
+/// Where the built-in default's relative paths (the spool) are taken from:
+/// $OPES_PROXY_STATE_DIR when set, else the installed state folder.
+std::filesystem::path built_in_base() {
+  const char* variable = std::getenv("OPES_PROXY_STATE_DIR");
+  if (variable && *variable) return std::filesystem::absolute(std::filesystem::path(variable));
+  return opes::proxy::daemon::default_config_base();
+}
 
 int usage_error(const std::string& message) {
   std::cerr << "opes-proxy: " << message << "\ntry 'opes-proxy --help'\n";
@@ -82,7 +94,7 @@ int main(int argc, char** argv) {
   const std::string source = config_file ? *config_file : "built-in default";
   const ConfigResult config =
       config_file ? load_config(*config_file)
-                  : parse_config(daemon::default_config_text(), daemon::default_config_base());
+                  : parse_config(daemon::default_config_text(), built_in_base());
   if (!config) {
     for (const ConfigError& error : config.error())
       std::cerr << "opes-proxy: config " << source << ": " << error.describe() << "\n";

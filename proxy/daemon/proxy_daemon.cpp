@@ -31,7 +31,10 @@ using tcp = asio::ip::tcp;
 using support::log;
 using support::LogLevel;
 
-constexpr auto kShutdownGrace = std::chrono::seconds(30);
+/// After the grace period: for the cut sessions' 421 and their upstream RSET
+/// and QUIT, then for the callout connections' CE.
+constexpr auto kShutdownFarewell = std::chrono::seconds(10);
+constexpr auto kCalloutFarewell = std::chrono::seconds(5);
 
 struct Worker {
   Worker(const ProxyConfig& config, std::vector<TlsContext> callout_tls, TlsContext server_tls,
@@ -40,8 +43,11 @@ struct Worker {
       : clients(context.get_executor(), config.callout, make_link_settings(config.callout),
                 std::move(callout_tls)),
         gateway{config,   clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
-                upstream_connections, client_limits} {}
+                upstream_connections, client_limits, drain} {}
 
+  // Before the io_context: sessions still suspended when it stops are
+  // destroyed with it, and each leaves the drain then.
+  SessionDrain drain;
   asio::io_context context{1};
   CalloutClients clients;
   DeliveryCache upstream_connections;
@@ -84,6 +90,36 @@ asio::awaitable<void> expire_idle_upstreams(DeliveryCache& cache, std::atomic<bo
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     cache.expire();
   }
+}
+
+asio::awaitable<void> wait_for_sessions(const SessionDrain& drain,
+                                        std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (drain.sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+/// One thread's part of a stop signal, on that thread: no new transaction
+/// anywhere, sessions told 421 4.3.2 as they wind down (SessionDrain), the
+/// callout connections ended with CE once their transactions are over
+/// (RFC 4037 §11.2), then the thread stops.
+asio::awaitable<void> drain_worker(Worker& worker,
+                                   std::chrono::steady_clock::time_point grace_end) {
+  worker.drain.advance(SessionDrain::Phase::draining);
+  worker.clients.close();
+  worker.upstream_connections.close();
+  co_await wait_for_sessions(worker.drain, grace_end);
+  if (worker.drain.sessions() > 0) {
+    log(LogLevel::warning, "proxy.grace_over",
+        {{"sessions", std::to_string(worker.drain.sessions())}});
+    worker.drain.advance(SessionDrain::Phase::cutting);
+    co_await wait_for_sessions(worker.drain, std::chrono::steady_clock::now() + kShutdownFarewell);
+  }
+  co_await worker.clients.wait_closed(std::chrono::steady_clock::now() + kCalloutFarewell);
+  worker.clients.stop();
+  worker.context.stop();
 }
 
 }  // namespace
@@ -207,30 +243,9 @@ int run_daemon(const ProxyConfig& config) {
          {"sessions", std::to_string(sessions.load())}});
     stopping = true;
     for (tcp::acceptor& acceptor : acceptors) acceptor.close();
+    const auto grace_end = std::chrono::steady_clock::now() + config.shutdown_grace;
     for (Worker& worker : workers)
-      asio::post(worker.context, [&worker] {
-        worker.clients.close();
-        worker.upstream_connections.close();
-      });
-    // Open sessions finish their transactions; then everything stops.
-    asio::co_spawn(
-        main_context,
-        [&]() -> asio::awaitable<void> {
-          const auto deadline = std::chrono::steady_clock::now() + kShutdownGrace;
-          asio::steady_timer timer(main_context);
-          while (sessions.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-            timer.expires_after(std::chrono::milliseconds(50));
-            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-          }
-          hangups.cancel();
-          for (Worker& worker : workers) {
-            asio::post(worker.context, [&worker] {
-              worker.clients.stop();
-              worker.context.stop();
-            });
-          }
-        },
-        asio::detached);
+      asio::co_spawn(worker.context, drain_worker(worker, grace_end), asio::detached);
   });
 
   std::vector<std::thread> threads;

@@ -53,7 +53,36 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       group_(group_of(context.config, listener)),
       core_(server_limits(context.config), server_options(context.config)),
       session_id_(new_session_id()),
-      session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session) {}
+      session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session),
+      drain_registration_(context.drain, [this] {
+        if (reading_ && must_leave()) stream_.cancel();
+      }) {}
+
+bool SmtpSession::must_leave() const {
+  switch (context_.drain.phase()) {
+    case SessionDrain::Phase::serving: return false;
+    case SessionDrain::Phase::draining: return !transaction_;
+    case SessionDrain::Phase::cutting: return true;
+  }
+  return true;
+}
+
+boost::asio::awaitable<void> SmtpSession::say_shutting_down() {
+  log(LogLevel::info, "smtp.shutdown",
+      {{"peer", stream_.peer()},
+       {"session", session_id_},
+       {"cause", transaction_ ? "the grace period ended during a transaction"
+                              : "between transactions"}});
+  // RFC 5321 §3.8: a server that must shut down may close with 421 (with
+  // its domain, §4.2); RFC 3463 X.3.2: not accepting messages.
+  const std::string goodbye =
+      make_reply(421, "4.3.2 " + config_.hostname + " Service shutting down").wire();
+  try {
+    co_await flush(true);
+    co_await stream_.write(goodbye, std::chrono::seconds(5));
+  } catch (const boost::system::system_error&) {
+  }
+}
 
 Delivery& SmtpSession::delivery() {
   if (!delivery_ && config_.upstream) delivery_ = context_.upstream_connections.take();
@@ -142,6 +171,13 @@ boost::asio::awaitable<void> SmtpSession::start_tls() {
 
 boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived& received) {
   const smtp::Command& command = received.command;
+  if (must_leave()) {
+    // Shutting down: no new transaction (and none goes on past the grace
+    // period). QUIT, RSET and NOOP the core answers itself.
+    reply(make_reply(421, "4.3.2 " + config_.hostname + " Service shutting down"));
+    closing_ = true;
+    co_return;
+  }
   switch (command.verb) {
     case smtp::Verb::ehlo:
     case smtp::Verb::helo:
@@ -240,6 +276,13 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
 }
 
 boost::asio::awaitable<void> SmtpSession::run() {
+  if (context_.drain.draining()) {
+    // Accepted just before the listeners closed: 421 instead of the greeting
+    // (RFC 5321 §3.1).
+    co_await say_shutting_down();
+    stream_.close();
+    co_return;
+  }
   core_.greet(smtp::greeting(config_.hostname));
   std::array<char, 16 * 1024> buffer;
   boost::system::error_code failure;
@@ -258,7 +301,21 @@ boost::asio::awaitable<void> SmtpSession::run() {
         log_error("smtp.internal_error", "the core neither reads nor has events");
         break;
       }
-      const std::size_t n = co_await stream_.read_some(boost::asio::buffer(buffer), read_timeout());
+      if (must_leave()) {
+        co_await say_shutting_down();
+        break;
+      }
+      std::size_t n = 0;
+      reading_ = true;
+      try {
+        n = co_await stream_.read_some(boost::asio::buffer(buffer), read_timeout());
+      } catch (const boost::system::system_error& error) {
+        reading_ = false;
+        // Woken by the shutdown (SessionDrain): the check above says goodbye.
+        if (error.code() == boost::asio::error::operation_aborted && must_leave()) continue;
+        throw;
+      }
+      reading_ = false;
       if (n == 0) {
         core_.receive_eof();
       } else {

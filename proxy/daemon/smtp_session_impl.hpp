@@ -66,6 +66,11 @@ class SmtpSession {
   Duration read_timeout() const;
   void log_error(std::string_view event, std::string_view cause);
   Delivery& delivery();
+  /// Shutting down (SessionDrain): whether the session must end before it
+  /// reads again, i.e. between transactions, or once the grace period is over.
+  bool must_leave() const;
+  /// The 421 4.3.2 of a shutdown, sent while no reply is due.
+  boost::asio::awaitable<void> say_shutting_down();
 
   // session_transaction.cpp
   boost::asio::awaitable<Reply> on_mail(const smtp::PathArgument& path);
@@ -109,6 +114,8 @@ class SmtpSession {
   unsigned transactions_ = 0;
   std::optional<MailTransaction> transaction_;
   std::chrono::steady_clock::time_point session_deadline_;
+  bool reading_ = false;  // waiting in read_some: a shutdown may cancel it
+  SessionDrain::Registration drain_registration_;
 };
 
 }  // namespace opes::proxy

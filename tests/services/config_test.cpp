@@ -52,7 +52,10 @@ TEST_CASE("a complete configuration is read into every field") {
   CHECK_FALSE(config->listeners[0].tls);
   REQUIRE(config->listeners[1].tls);
   CHECK(config->listeners[1].tls->require_client_certificate);
-  CHECK(config->plugins[0].path == "/etc/opes/plugins/libheader-stamp.so");
+  // As written: resolve_plugin_paths finds it in the plugin folder.
+  CHECK(config->plugins[0].path == "plugins/libheader-stamp.so");
+  CHECK_FALSE(config->plugins[0].optional);
+  CHECK_FALSE(config->plugin_dir);
   const ServiceSettings* stamp = config->find_service("stamp");
   REQUIRE(stamp);
   CHECK(stamp->service == "stamp");
@@ -102,6 +105,40 @@ TEST_CASE("the document itself must be a JSON object with a listener") {
   CHECK(contains(errors_of(R"({"listeners": [{"port": 1, "tls": {"certificate": "c", "private_key": "k",
       "require_client_certificate": true}}]})"),
                  "listeners[0].tls.require_client_certificate: needs client_ca"));
+}
+
+TEST_CASE("relative plugin paths are found in the plugin folder, absolute ones stay") {
+  auto config = parse_config(R"({"listeners": [{"port": 1}], "plugin_dir": "lib",
+      "plugins": [{"name": "a", "path": "a.so"},
+                  {"name": "b", "path": "/opt/b.so", "optional": true}]})",
+                             "/etc/opes");
+  REQUIRE(config);
+  CHECK(config->plugin_dir == std::filesystem::path("/etc/opes/lib"));
+  CHECK(config->plugins[1].optional);
+  CalloutConfig from_key = *config;
+  resolve_plugin_paths(from_key, std::nullopt, "/usr/lib/opes-smtp/plugins");
+  CHECK(from_key.plugins[0].path == "/etc/opes/lib/a.so");
+  CHECK(from_key.plugins[1].path == "/opt/b.so");
+  CalloutConfig from_command_line = *config;
+  resolve_plugin_paths(from_command_line, std::filesystem::path("/build/plugins"),
+                       "/usr/lib/opes-smtp/plugins");
+  CHECK(from_command_line.plugins[0].path == "/build/plugins/a.so");
+  CHECK(from_command_line.plugin_dir == std::filesystem::path("/build/plugins"));
+}
+
+TEST_CASE("without plugin_dir the fallback folder is used") {
+  auto config =
+      parse_config(R"({"listeners": [{"port": 1}], "plugins": [{"name": "a", "path": "a.so"}]})");
+  REQUIRE(config);
+  resolve_plugin_paths(*config, std::nullopt, "/usr/lib/opes-smtp/plugins");
+  CHECK(config->plugins[0].path == "/usr/lib/opes-smtp/plugins/a.so");
+}
+
+TEST_CASE("plugin_dir and optional are checked") {
+  const auto errors = errors_of(R"({"listeners": [{"port": 1}], "plugin_dir": "",
+      "plugins": [{"name": "a", "path": "a.so", "optional": "yes"}]})");
+  CHECK(contains(errors, "plugin_dir: must not be empty"));
+  CHECK(contains(errors, "plugins[0].optional: must be true or false"));
 }
 
 }  // namespace opes::callout

@@ -8,8 +8,8 @@
 # instantiations would otherwise be exported and could bind to another
 # plugin's copies).
 #
-# Shipped plugins land in <build>/plugins/<name>.so; TEST_ONLY ones stay in
-# their own build folder.
+# Shipped plugins land in <build>/plugins/<name>.so and are installed into
+# <libdir>/opes-smtp/plugins; TEST_ONLY ones stay in their own build folder.
 function(opes_add_plugin target)
   set(exports_map ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/plugin-exports.map)
   cmake_parse_arguments(ARG "TEST_ONLY" "OUTPUT_NAME" "SOURCES;LIBRARIES" ${ARGN})
@@ -33,5 +33,7 @@ function(opes_add_plugin target)
   endif()
   if(NOT ARG_TEST_ONLY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/plugins)
+    # The folder opes-callout finds relative plugin paths in by default.
+    install(TARGETS ${target} LIBRARY DESTINATION ${OPES_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()

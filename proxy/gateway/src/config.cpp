@@ -257,6 +257,11 @@ void read_trace_notification(JsonReader& reader, Tracing& tracing) {
   });
 }
 
+void read_shutdown(JsonReader& reader, ProxyConfig& config) {
+  config.shutdown_grace = Seconds(reader.integer("shutdown_grace_seconds", 0, 3600, false)
+                                      .value_or(config.shutdown_grace.count()));
+}
+
 void check(const ProxyConfig& config, JsonReader& reader) {
   if (config.upstream.has_value() == config.spool.has_value())
     reader.fail("", "exactly one of upstream and spool must be configured");
@@ -352,6 +357,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   });
   with_object(reader, "smtp", [&](JsonReader& smtp) { read_smtp_strictness(smtp, config.smtp); });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
+  read_shutdown(reader, config);
   reader.reject_unknown_keys();
   check(config, reader);
   if (!reader.errors().empty()) return ocp::unexpected(reader.errors());

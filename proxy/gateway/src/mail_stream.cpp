@@ -212,6 +212,11 @@ std::string MailStream::local_address() const {
   return ec ? std::string("unknown") : endpoint.address().to_string();
 }
 
+void MailStream::cancel() {
+  boost::system::error_code ignored;
+  socket().cancel(ignored);
+}
+
 void MailStream::close() {
   boost::system::error_code ignored;
   socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -3,6 +3,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 
+#include "default_config.hpp"
+
 namespace opes::callout::daemon {
 
 namespace {
@@ -108,6 +110,11 @@ ocp::Expected<CommandLine, std::string> parse_command_line(
       auto listener = parse_listen_address(*value);
       if (!listener) return ocp::unexpected("--listen: " + listener.error());
       command.listen = std::move(*listener);
+    } else if (names_option(argument, "--plugin-dir")) {
+      const auto value = option_value(arguments, i, "--plugin-dir");
+      if (!value || value->empty()) return ocp::unexpected(std::string("--plugin-dir needs a DIR"));
+      if (command.plugin_dir) return ocp::unexpected(std::string("--plugin-dir given twice"));
+      command.plugin_dir = std::filesystem::absolute(std::filesystem::path(*value));
     } else {
       return ocp::unexpected("unknown argument '" + std::string(argument) + "'");
     }
@@ -116,19 +123,21 @@ ocp::Expected<CommandLine, std::string> parse_command_line(
 }
 
 std::string usage_text() {
-  return "usage: opes-callout [--config FILE] [--listen ADDR:PORT] [--check-config]\n"
+  return "usage: opes-callout [--config FILE] [--listen ADDR:PORT] [--plugin-dir DIR]\n"
+         "                    [--check-config]\n"
          "       opes-callout --version | --help\n"
          "\n"
          "The OPES callout server: answers OCP connections from OPES processors\n"
          "(RFC 4037, SMTP profile of draft-ietf-opes-smtp-00) and runs each mail\n"
          "transaction through the configured adaptation plugins.\n"
          "\n"
-         "  --config FILE      JSON configuration (docs/callout-server.md); relative\n"
-         "                     plugin paths are relative to FILE's folder. Without it,\n"
-         "                     the default built in (config/opes-callout.json with\n"
-         "                     this build's plugins).\n"
+         "  --config FILE      JSON configuration (docs/callout-server.md). Without it,\n"
+         "                     the default built in (config/opes-callout.json).\n"
          "  --listen ADDR:PORT one plain listener instead of the configured ones;\n"
          "                     IPv6 as [::1]:PORT; port 0 picks a free port\n"
+         "  --plugin-dir DIR   where relative plugin paths are found, instead of the\n"
+         "                     configuration's plugin_dir, $OPES_PLUGIN_DIR or\n"
+         "                     " + default_plugin_directory().string() + "\n"
          "  --check-config     load the configuration and the plugins, report every\n"
          "                     problem, exit 0 if there is none, else 1\n"
          "  --version          print the version\n"

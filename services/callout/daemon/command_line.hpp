@@ -1,6 +1,6 @@
 #pragma once
 // The command line of opes-callout: which configuration to run, an optional
-// listener that replaces the configured ones, and the one-shot modes
+// listener that replaces the configured ones, the plugin folder, and the one-shot modes
 // (--check-config, --version, --help).
 
 #include <filesystem>
@@ -22,6 +22,9 @@ struct CommandLine {
   std::optional<std::filesystem::path> config_file;
   /// --listen: one plain listener instead of the configured ones.
   std::optional<Listener> listen;
+  /// --plugin-dir: the folder relative plugin paths are found in, whatever
+  /// the configuration's plugin_dir says.
+  std::optional<std::filesystem::path> plugin_dir;
 };
 
 /// Reads argv (without argv[0]). The error is one line for the operator,

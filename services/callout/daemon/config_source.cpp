@@ -1,17 +1,35 @@
 #include "config_source.hpp"
 
+#include <cstdlib>
+
 #include "default_config.hpp"
 
 namespace opes::callout::daemon {
 
+namespace {
+
+/// $OPES_PLUGIN_DIR when set (relative to the working directory), else the
+/// folder the plugins are installed in.
+std::filesystem::path fallback_plugin_directory() {
+  const char* variable = std::getenv("OPES_PLUGIN_DIR");
+  if (variable && *variable) return std::filesystem::absolute(std::filesystem::path(variable));
+  return default_plugin_directory();
+}
+
+}  // namespace
+
 ConfigSource::ConfigSource(std::optional<std::filesystem::path> file,
-                           std::optional<Listener> listen_override)
-    : file_(std::move(file)), listen_override_(std::move(listen_override)) {}
+                           std::optional<Listener> listen_override,
+                           std::optional<std::filesystem::path> plugin_dir_override)
+    : file_(std::move(file)),
+      listen_override_(std::move(listen_override)),
+      plugin_dir_override_(std::move(plugin_dir_override)) {}
 
 ConfigResult ConfigSource::load() const {
-  ConfigResult config =
-      file_ ? load_config(*file_) : parse_config(default_config_text(), default_plugin_directory());
-  if (config && listen_override_) config->listeners = {*listen_override_};
+  ConfigResult config = file_ ? load_config(*file_) : parse_config(default_config_text());
+  if (!config) return config;
+  if (listen_override_) config->listeners = {*listen_override_};
+  resolve_plugin_paths(*config, plugin_dir_override_, fallback_plugin_directory());
   return config;
 }
 

@@ -29,6 +29,12 @@ void log_catalog_problems(const std::vector<std::string>& problems) {
     log(LogLevel::warning, "catalog-problem", {{"problem", problem}});
 }
 
+std::string joined(const std::vector<std::string>& problems) {
+  std::string text;
+  for (const std::string& problem : problems) text += (text.empty() ? "" : "; ") + problem;
+  return text;
+}
+
 std::string joined(const std::vector<ConfigError>& errors) {
   std::string text;
   for (const ConfigError& error : errors) {
@@ -153,16 +159,21 @@ class Daemon {
       return;
     }
     ServiceCatalog::Built built = ServiceCatalog::build(*config);
-    if (!built.refusals.empty()) {
-      // A catalog that would skip a service never replaces a working one.
+    if (!built.refusals.empty() || !built.problems.empty()) {
+      // A catalog that would skip a service, or lacks a required plugin, never
+      // replaces a working one (fail fast, as at start).
       for (const std::string& refusal : built.refusals) {
         log(LogLevel::error, "config-reload-failed", {{"config", source_.name()}, {"cause", refusal}});
+      }
+      if (!built.problems.empty()) {
+        log(LogLevel::error, "config-reload-failed",
+            {{"config", source_.name()}, {"cause", joined(built.problems)}});
       }
       return;
     }
     set_log_level(config->log_level);
     support::set_log_output(config->log_output);
-    log_catalog_problems(built.problems);
+    log_catalog_problems(built.warnings);
     if (!same_listeners(config->listeners, started_with_.listeners) ||
         config->threads != started_with_.threads ||
         config->limits.max_connections != started_with_.limits.max_connections) {
@@ -198,10 +209,15 @@ int serve(const ConfigSource& source) {
   // Plugins load before the listeners open: a processor that connects finds
   // the services ready.
   ServiceCatalog::Built built = ServiceCatalog::build(*config);
-  if (!built.refusals.empty()) {
+  if (!built.refusals.empty() || !built.problems.empty()) {
+    // A combination of services that cannot all be served, or a plugin the
+    // configuration needs and that is missing: refuse to start rather than
+    // serve without it (an optional plugin is only a warning).
     for (const std::string& refusal : built.refusals) {
       std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), refusal.c_str());
     }
+    for (const std::string& problem : built.problems)
+      std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), problem.c_str());
     return kExitConfigOrBind;
   }
   Daemon daemon(source, *config, built.catalog);
@@ -210,7 +226,7 @@ int serve(const ConfigSource& source) {
     return kExitConfigOrBind;
   }
   daemon.announce();
-  log_catalog_problems(built.problems);
+  log_catalog_problems(built.warnings);
   log(LogLevel::info, "started",
       {{"config", source.name()},
        {"services", std::to_string(built.catalog->services().size())},
@@ -239,9 +255,13 @@ int check_config(const ConfigSource& source) {
   for (const std::string& problem : problems) {
     std::fprintf(stderr, "opes-callout: config %s: %s\n", source.name().c_str(), problem.c_str());
   }
+  for (const std::string& warning : built.warnings) {
+    std::fprintf(stderr, "opes-callout: config %s: warning: %s\n", source.name().c_str(),
+                 warning.c_str());
+  }
   if (!problems.empty()) return kExitConfigOrBind;
-  std::printf("opes-callout: config %s: OK, %zu services\n", source.name().c_str(),
-              built.catalog->services().size());
+  std::printf("opes-callout: config %s: OK, %zu services, plugins from %s\n", source.name().c_str(),
+              built.catalog->services().size(), config->plugin_dir.value_or("").c_str());
   return kExitOk;
 }
 

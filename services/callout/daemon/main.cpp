@@ -23,9 +23,9 @@ int main(int argc, char** argv) {
       std::printf("opes-callout %s\n", OPES_CALLOUT_VERSION);
       return kExitOk;
     case Mode::check_config:
-      return check_config(ConfigSource(command->config_file, command->listen));
+      return check_config(ConfigSource(command->config_file, command->listen, command->plugin_dir));
     case Mode::serve:
       break;
   }
-  return serve(ConfigSource(command->config_file, command->listen));
+  return serve(ConfigSource(command->config_file, command->listen, command->plugin_dir));
 }

@@ -65,7 +65,40 @@ void check_references(const CalloutConfig& config, JsonReader& reader) {
   check_profile(config.profiles.sender, "sender");
 }
 
+/// "plugins" and "plugin_dir". Plugin paths name shared objects in the
+/// plugin folder, so a configuration does not depend on where it was built.
+void read_plugins(JsonReader& reader, CalloutConfig& config,
+                  const std::filesystem::path& base_directory) {
+  if (auto folder = reader.string("plugin_dir", false)) {
+    std::filesystem::path dir(*folder);
+    if (dir.empty()) {
+      reader.fail("plugin_dir", "must not be empty");
+    } else {
+      config.plugin_dir = dir.is_relative() && !base_directory.empty() ? base_directory / dir : dir;
+    }
+  }
+  for_each_object(reader, "plugins", false, [&](JsonReader& item, std::size_t) {
+    PluginSettings plugin;
+    plugin.name = item.string("name", true).value_or("");
+    plugin.path = item.string("path", true).value_or("");
+    plugin.optional = item.boolean("optional").value_or(false);
+    config.plugins.push_back(std::move(plugin));
+  });
+}
+
 }  // namespace
+
+void resolve_plugin_paths(CalloutConfig& config,
+                          const std::optional<std::filesystem::path>& command_line,
+                          const std::filesystem::path& fallback) {
+  const std::filesystem::path dir =
+      command_line ? *command_line : config.plugin_dir.value_or(fallback);
+  for (PluginSettings& plugin : config.plugins) {
+    const std::filesystem::path path(plugin.path);
+    if (path.is_relative() && !dir.empty()) plugin.path = (dir / path).string();
+  }
+  config.plugin_dir = dir;
+}
 
 const ServiceSettings* CalloutConfig::find_service(std::string_view name) const {
   const auto it = std::find_if(services.begin(), services.end(),
@@ -98,14 +131,7 @@ ConfigResult parse_config(std::string_view json_text, const std::filesystem::pat
     reader.fail("listeners", "needs at least one listener");
   }
 
-  for_each_object(reader, "plugins", false, [&](JsonReader& item, std::size_t) {
-    PluginSettings plugin;
-    plugin.name = item.string("name", true).value_or("");
-    std::filesystem::path path = item.string("path", true).value_or("");
-    if (path.is_relative() && !base_directory.empty()) path = base_directory / path;
-    plugin.path = path.string();
-    config.plugins.push_back(std::move(plugin));
-  });
+  read_plugins(reader, config, base_directory);
 
   for_each_object(reader, "services", false, [&](JsonReader& item, std::size_t) {
     ServiceSettings service;

@@ -40,12 +40,12 @@ void EngineHandler::process_events() {
 
 void EngineHandler::on_event(ocp::engine::Event& event) {
   if (const auto* closed = std::get_if<ocp::engine::ConnectionClosed>(&event)) {
-    if (closed->result.code != ocp::Result::kOk) {
-      log(LogLevel::info, "ocp-connection-closed",
-          {{"code", std::to_string(closed->result.code)},
-           {"by", closed->closed_by == ocp::engine::Side::peer ? "peer" : "us"},
-           {"reason", closed->result.reason.value_or("")}});
-    }
+    // An orderly CE 200 (RFC 4037 §11.2) is routine: debug only.
+    log(closed->result.code == ocp::Result::kOk ? LogLevel::debug : LogLevel::info,
+        "ocp-connection-closed",
+        {{"code", std::to_string(closed->result.code)},
+         {"by", closed->closed_by == ocp::engine::Side::peer ? "peer" : "us"},
+         {"reason", closed->result.reason.value_or("")}});
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "opes/callout/log.hpp"
 #include "opes/callout/part_views.hpp"
@@ -60,10 +61,18 @@ ServiceCatalog::Built ServiceCatalog::build(const CalloutConfig& config) {
   Built built;
 
   std::map<std::string, plugin_host::Plugin, std::less<>> plugins;
+  std::set<std::string, std::less<>> optional_left_out;
   for (const PluginSettings& settings : config.plugins) {
     auto loaded = plugin_host::Plugin::load(settings.path);
     if (!loaded) {
-      built.problems.push_back("plugin '" + settings.name + "' left out: " + loaded.error().message);
+      const std::string problem =
+          "plugin '" + settings.name + "' left out: " + loaded.error().message;
+      if (settings.optional) {
+        optional_left_out.insert(settings.name);
+        built.warnings.push_back(problem + " (optional)");
+      } else {
+        built.problems.push_back(problem);
+      }
       continue;
     }
     plugins.emplace(settings.name, std::move(*loaded));
@@ -75,8 +84,10 @@ ServiceCatalog::Built ServiceCatalog::build(const CalloutConfig& config) {
   for (const ServiceSettings& settings : config.services) {
     const auto plugin = plugins.find(settings.plugin);
     if (plugin == plugins.end()) {
-      built.problems.push_back("service '" + settings.name + "' left out: its plugin '" +
-                               settings.plugin + "' is not loaded");
+      const std::string problem = "service '" + settings.name + "' left out: its plugin '" +
+                                  settings.plugin + "' is not loaded";
+      auto& list = optional_left_out.contains(settings.plugin) ? built.warnings : built.problems;
+      list.push_back(problem);
       continue;
     }
     plugin_host::InstanceOptions options;

@@ -204,3 +204,19 @@ TEST_CASE("tracing.notify and notify_max_header and notify_rate are read and che
   CHECK(errors.find("tracing.notify_rate.window_seconds") != std::string::npos);
   CHECK(errors.find("tracing.notify_rate.burst") != std::string::npos);
 }
+}
+
+TEST_CASE("shutdown_grace_seconds defaults to 30 and is bounded") {
+  auto config = parse_config(kMinimal);
+  REQUIRE(config);
+  CHECK(config->shutdown_grace == std::chrono::seconds(30));
+  std::string json(kMinimal);
+  json.replace(json.find("\"spool\""), 0, R"("shutdown_grace_seconds": 0, )");
+  auto immediate = parse_config(json);
+  REQUIRE_MESSAGE(immediate.has_value(), errors_of(json));
+  CHECK(immediate->shutdown_grace == std::chrono::seconds(0));
+  std::string bad(kMinimal);
+  bad.replace(bad.find("\"spool\""), 0, R"("shutdown_grace_seconds": 3601, )");
+  CHECK(errors_of(bad).find("shutdown_grace_seconds: must be an integer from 0 to 3600") !=
+        std::string::npos);
+}

@@ -192,6 +192,9 @@ struct ProxyConfig {
   Tracing tracing;
   SmtpStrictness smtp;
   bool allow_bypass = true;  // honour opesbypass for bypassable services
+  /// SIGTERM/SIGINT: how long sessions in a mail transaction may take to
+  /// finish it before they are cut with 421 (0: at once).
+  Seconds shutdown_grace{30};
 
   const ServiceGroup* find_group(std::string_view name) const;
 };

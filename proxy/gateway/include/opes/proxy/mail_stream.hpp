@@ -57,6 +57,9 @@ class MailStream {
   std::uint16_t peer_port() const { return peer_port_; }  // 0 when unknown
   std::string local_address() const;
 
+  /// Ends the pending read and write with operation_aborted; the stream
+  /// stays usable (a shutdown wakes a session waiting for its client).
+  void cancel();
   /// Closes at once (no TLS close_notify): for errors and timeouts.
   void close();
 

@@ -34,7 +34,12 @@ struct Listener {
 
 struct PluginSettings {
   std::string name;  // how services refer to it
-  std::string path;  // the shared object
+  // The shared object: absolute, or relative to the plugin folder
+  // (resolve_plugin_paths).
+  std::string path;
+  // A plugin that cannot be loaded is left out with a warning instead of
+  // refusing the configuration.
+  bool optional = false;
 };
 
 struct ServiceSettings {
@@ -83,6 +88,9 @@ struct CalloutConfig {
   Timeouts timeouts;
   LogLevel log_level = LogLevel::warning;
   support::LogOutput log_output;  // log_format, log_timestamps
+  // The plugin_dir key, relative to the configuration file's folder; after
+  // resolve_plugin_paths, the folder in force.
+  std::optional<std::filesystem::path> plugin_dir;
 
   const ServiceSettings* find_service(std::string_view name) const;
 };
@@ -90,9 +98,17 @@ struct CalloutConfig {
 using ConfigResult = ocp::Expected<CalloutConfig, std::vector<ConfigError>>;
 
 /// Parses and checks a configuration document. Every problem is reported,
-/// each naming its key path; relative plugin paths are taken relative to
-/// `base_directory`.
+/// each naming its key path; a relative plugin_dir is taken relative to
+/// `base_directory`. Plugin paths stay as written until resolve_plugin_paths.
 ConfigResult parse_config(std::string_view json_text, const std::filesystem::path& base_directory = {});
 ConfigResult load_config(const std::filesystem::path& file);
+
+/// The plugin folder in force: `command_line` (--plugin-dir) when given,
+/// else the configuration's plugin_dir, else `fallback` (OPES_PLUGIN_DIR, or
+/// the installed folder). Relative plugin paths are made absolute under it,
+/// and config.plugin_dir names it.
+void resolve_plugin_paths(CalloutConfig& config,
+                          const std::optional<std::filesystem::path>& command_line,
+                          const std::filesystem::path& fallback);
 
 }  // namespace opes::callout

@@ -34,9 +34,11 @@ class ServiceCatalog {
   struct Built;
 
   /// Loads every configured plugin and instantiates every service. A plugin
-  /// that cannot be loaded (wrong ABI, missing entry point, ...) or a
-  /// service that refuses its options is left out and reported in
-  /// Built::problems; the catalog holds the others.
+  /// that cannot be loaded (missing file, wrong ABI, missing entry point,
+  /// ...) or a service that refuses its options is left out and reported in
+  /// Built::problems, which the daemon refuses to start with; a plugin
+  /// marked optional (and its services) in Built::warnings. The catalog
+  /// holds the others.
   static Built build(const CalloutConfig& config);
 
   const CalloutConfig& config() const noexcept { return config_; }
@@ -60,6 +62,8 @@ struct ServiceCatalog::Built {
   /// Not empty: the configuration is refused, at start, by --check-config
   /// and on reload, so that no service is ever skipped at run time.
   std::vector<std::string> refusals;
+  /// The same for optional plugins and their services: served without.
+  std::vector<std::string> warnings;
 };
 
 }  // namespace opes::callout
