@@ -204,7 +204,6 @@ TEST_CASE("tracing.notify and notify_max_header and notify_rate are read and che
   CHECK(errors.find("tracing.notify_rate.window_seconds") != std::string::npos);
   CHECK(errors.find("tracing.notify_rate.burst") != std::string::npos);
 }
-}
 
 TEST_CASE("shutdown_grace_seconds defaults to 30 and is bounded") {
   auto config = parse_config(kMinimal);
