@@ -188,7 +188,8 @@ TEST_CASE("part views: negotiated RAWDATA, an ALLHEADERS service after a RAWDATA
                        dum(1, 0, {"AM-Part: RAWDATA", kAllowAll}, "Subject: hi\r\n\r\nforbidden words\r\n") +
                        "AME 1;\r\n") ==
         "AMS 1;\r\nDUM 1 0\r\nAM-Part: RAWDATA\r\nSMTP-Error: " + quoted("550 5.7.1 Message content rejected") +
-            "\r\nAdd-Header: " + quoted("X-Headers: 1") + "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+            "\r\nAdd-Header: " + quoted("X-Headers: 1") +
+            "\r\nAM-OPT: ({service content-filter})\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
 }
 
 TEST_CASE("part views: negotiated RAWDATA, a BODY service's new body goes back inside the RAWDATA answer") {
@@ -207,7 +208,7 @@ TEST_CASE("part views: negotiated ALLHEADERS and BODY, a RAWDATA service sees th
                      dum(1, 15, {"AM-Part: BODY", kAllowAll}, "forbidden words\r\n") + "AME 1;\r\n") ==
           "AMS 1;\r\nDUM 1 0\r\nAM-Part: ALLHEADERS\r\nSMTP-Error: " +
               quoted("550 5.7.1 Message content rejected") +
-              "\r\n\r\n0:\r\n;\r\nDUM 1 0\r\nAs-is: 15\r\nAM-Part: BODY\r\n\r\n17:forbidden words\r\n\r\n;\r\n"
+              "\r\nAM-OPT: ({service content-filter})\r\n\r\n0:\r\n;\r\nDUM 1 0\r\nAs-is: 15\r\nAM-Part: BODY\r\n\r\n17:forbidden words\r\n\r\n;\r\n"
               "AME 1;\r\nTE 1;\r\n");
   }
   SUBCASE("header fields go on the ALLHEADERS answer") {

@@ -226,6 +226,7 @@ class Gateway:
         `proxy_without`: top-level keys left out of the proxy's configuration
         (e.g. "upstream", to deliver into a `spool` given in proxy_extra)."""
         self.paths = paths
+        self.upstream_options = upstream_options
         self.callout_log_level = callout_log_level
         self.callout_customize = callout_customize
         self.callout_extra = callout_extra
