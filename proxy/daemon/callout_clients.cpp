@@ -68,8 +68,8 @@ std::shared_ptr<CalloutConnection> CalloutClients::ready_connection(std::size_t 
 asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std::size_t server) {
   auto connection = std::make_shared<CalloutConnection>(
       executor_, server, settings_.servers[server], link_settings_, tls_[server],
-      [this](std::size_t index, const std::string& reason) {
-        if (!stopped_) policy_.record_failure(index, processor::PoolClock::now(), reason);
+      [this, alive = alive_](std::size_t index, const std::string& reason) {
+        if (*alive && !stopped_) policy_.record_failure(index, processor::PoolClock::now(), reason);
       });
   ++connecting_[server];
   const bool ready = co_await connection->open(settings_.connect_timeout);
@@ -126,6 +126,13 @@ void CalloutClients::transaction_started(const CalloutConnection& connection) {
 
 void CalloutClients::transaction_finished(const CalloutConnection& connection) {
   policy_.record_transaction_finished(connection.server_index());
+  if (retired_) {
+    // A retired configuration's sessions may still open connections; each
+    // ends (CE) as soon as it has nothing open.
+    for (auto& list : connections_)
+      for (const auto& each : list)
+        if (each->ready() && each->open_transactions() == 0) each->close();
+  }
 }
 
 void CalloutClients::forget_dead() {
@@ -138,10 +145,10 @@ void CalloutClients::forget_dead() {
 
 asio::awaitable<void> CalloutClients::run_health_checks() {
   asio::steady_timer timer(executor_);
-  while (!stopped_) {
+  while (!stopped_ && !retired_) {
     timer.expires_after(settings_.probe_interval);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (stopped_) break;
+    if (stopped_ || retired_) break;
     forget_dead();
     for (std::size_t server = 0; server < connections_.size(); ++server) {
       for (const auto& connection : connections_[server]) connection->probe();
@@ -161,6 +168,13 @@ void CalloutClients::close() {
   for (auto& list : connections_)
     for (const auto& connection : list) connection->close();
 }
+
+void CalloutClients::retire() {
+  retired_ = true;
+  close();
+}
+
+CalloutClients::~CalloutClients() { *alive_ = false; }
 
 void CalloutClients::stop() {
   stopped_ = true;

@@ -34,6 +34,11 @@ class CalloutClients {
   /// Closes every connection (CE once their transactions end).
   void close();
   void stop();
+  /// A reload replaced this configuration: every connection ends with CE
+  /// once its transactions are done, including those the sessions still
+  /// running on it open later; the health checks end.
+  void retire();
+  ~CalloutClients();
 
  private:
   std::shared_ptr<CalloutConnection> ready_connection(std::size_t server);
@@ -49,6 +54,10 @@ class CalloutClients {
   std::vector<std::size_t> connecting_;
   Broadcast connection_changed_;  // a connection attempt ended
   bool stopped_ = false;
+  bool retired_ = false;
+  /// False once destroyed: connections may outlive their CalloutClients
+  /// (a retired configuration), and their failure handler must know.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 /// The link settings for the configured service groups (in their order).

@@ -39,7 +39,8 @@ constexpr std::string_view kUsage =
     "\n"
     "Prints 'opes-proxy listening on ADDR:PORT' per listener once bound; logs\n"
     "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, let open\n"
-    "sessions finish (30 s at most), exit 0.\n"
+    "sessions finish (30 s at most), exit 0. SIGHUP: read FILE again; new\n"
+    "sessions use it, running ones finish on the old one.\n"
     "Exit status: 0 normal, 1 configuration or start-up error, 2 bad arguments.\n";
 
 int usage_error(const std::string& message) {
@@ -99,5 +100,6 @@ int main(int argc, char** argv) {
   opes::support::set_log_level(config->log_level);
   // A client or server that goes away mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  return daemon::run_daemon(*config);
+  return daemon::run_daemon(*config, config_file ? std::optional<std::filesystem::path>(*config_file)
+                                                  : std::nullopt);
 }
