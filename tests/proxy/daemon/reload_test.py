@@ -46,7 +46,7 @@ class Load:
     def __init__(self, port, reuse):
         self.port = port
         self.reuse = reuse
-        self.sent = []      # (subject, time the send began)
+        self.sent = []      # (subject, time the send began, time it was accepted)
         self.failures = []  # (subject, what)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -74,7 +74,7 @@ class Load:
                 if refused:
                     self.failures.append((subject, str(refused)))
                 else:
-                    self.sent.append((subject, began))
+                    self.sent.append((subject, began, time.time()))
             except (smtplib.SMTPException, OSError) as error:
                 self.failures.append((subject, repr(error)))
                 client = None
@@ -145,8 +145,9 @@ def callout_reload_case(paths, reuse):
         stamps = stamps_by_subject(gateway.sink.messages(len(load.sent), timeout=10))
         check(len(stamps) == len(load.sent),
               f"{len(load.sent)} messages accepted, {len(stamps)} upstream\n" + gateway.logs())
-        late = [subject for subject, began in load.sent if began >= reloaded_at + IN_EFFECT_WITHIN]
-        early = [subject for subject, began in load.sent if began < reloaded_at]
+        late = [subject for subject, began, _ in load.sent if began >= reloaded_at + IN_EFFECT_WITHIN]
+        # Accepted before the SIGHUP was sent: surely on the old catalog.
+        early = [subject for subject, _, accepted in load.sent if accepted < reloaded_at]
         check(late and early, "no messages on one side of the reload")
         check(all(stamps[s] == OLD_STAMP for s in early),
               "a message before the reload has another stamp: " +
@@ -154,7 +155,7 @@ def callout_reload_case(paths, reuse):
         wrong = [(s, stamps[s]) for s in late if stamps[s] != NEW_STAMP]
         check(not wrong, f"{IN_EFFECT_WITHIN} s after SIGHUP still not in effect: {wrong[:5]}\n" + gateway.logs())
         # Every message has exactly one of the two stamps: none went unadapted.
-        check(all(stamps[s] in (OLD_STAMP, NEW_STAMP) for s, _ in load.sent), str(stamps))
+        check(all(stamps[s] in (OLD_STAMP, NEW_STAMP) for s, _, _ in load.sent), str(stamps))
         # The old connection ended in order: a CE 200 from the server, no
         # failure on either side.
         check(gateway.proxy.logged("event=callout.ended_by_server"), gateway.logs())
@@ -218,7 +219,7 @@ def a_proxy_reload_changes_listeners_and_relay_domains_for_new_sessions_only(pat
         check(not load.failures, f"failed messages across the reload: {load.failures[:5]}\n" + gateway.logs())
         stamps = stamps_by_subject(gateway.sink.messages(len(load.sent) + 1, timeout=10))
         check("running session" in stamps, "the running session's message did not arrive")
-        check(all(s in stamps for s, _ in load.sent), "a load message did not arrive upstream")
+        check(all(s in stamps for s, _, _ in load.sent), "a load message did not arrive upstream")
 
 
 @case
