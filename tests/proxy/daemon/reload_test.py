@@ -18,7 +18,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import Failure, Gateway, callout_config, check, free_port, proxy_config
+from gateway_harness import (Failure, Gateway, Process, callout_config, check, free_port,
+                             proxy_config)
 
 CASES = {}
 
@@ -254,6 +255,46 @@ def a_broken_proxy_config_is_kept_out_naming_the_key_and_the_old_one_stays(paths
             check(gateway.proxy.process.poll() is None, "opes-proxy exited")
         check(not load.failures, f"failed messages: {load.failures[:5]}\n" + gateway.logs())
         check("proxy.config_reloaded" not in gateway.proxy.log(), gateway.proxy.log())
+
+
+@case
+def a_proxy_reload_moves_new_sessions_to_a_new_callout_server_and_ends_the_old_connections(paths):
+    with Gateway(paths) as gateway:
+        # A second opes-callout whose header-stamp says something else.
+        second_port = free_port()
+        document = callout_config(paths, second_port)
+        for service in document["services"]:
+            if service["name"] == "header-stamp":
+                service["options"]["value"] = NEW_STAMP
+        path = os.path.join(gateway.folder.name, f"opes-callout-{second_port}.json")
+        with open(path, "w") as f:
+            json.dump(document, f, indent=2)
+        second = Process([paths.opes_callout, "--config", path], f"opes-callout {second_port}")
+        gateway.processes.append(second)
+        second.wait_line(r"^opes-callout listening on ")
+        with Load(gateway.port, reuse=False) as load:
+            wait_for(lambda: len(load.sent) >= 5, 20, "the load did not start:\n" + gateway.logs())
+            # The same listener (port 0 as written), another callout server.
+            with open(gateway.proxy_config_path, "w") as f:
+                json.dump(proxy_config(paths, gateway.sink.port, second_port), f, indent=2)
+            signalled_at = time.time()
+            gateway.proxy.process.send_signal(signal.SIGHUP)
+            check(gateway.proxy.logged("event=proxy.config_reloaded", timeout=5), gateway.logs())
+            applied_at = time.time()
+            wait_for(lambda: load.sent[-1][1] > applied_at + 1.5, 20, "the load stopped:\n" + gateway.logs())
+        check(not load.failures, f"failed messages across the reload: {load.failures[:5]}\n" + gateway.logs())
+        stamps = stamps_by_subject(gateway.sink.messages(len(load.sent), timeout=10))
+        check(len(stamps) == len(load.sent), f"{len(load.sent)} accepted, {len(stamps)} upstream")
+        early = [s for s, _, accepted in load.sent if accepted < signalled_at]
+        late = [s for s, began, _ in load.sent if began > applied_at]
+        check(early and late, "no messages on one side of the reload")
+        check(all(stamps[s] == OLD_STAMP for s in early), "a message before the reload went elsewhere")
+        wrong = [(s, stamps[s]) for s in late if stamps[s] != NEW_STAMP]
+        check(not wrong, f"new sessions still use the old callout server: {wrong[:5]}\n" + gateway.logs())
+        # The old configuration's callout connection ended in order: our CE.
+        check(gateway.proxy.logged(f"event=callout.closed server=127.0.0.1:{gateway.callout_port}"),
+              gateway.proxy.log())
+        check("callout.link_failed" not in gateway.proxy.log(), gateway.proxy.log())
 
 
 def main():
