@@ -12,12 +12,15 @@ AdaptationFailure failure(const processor::LinkError& error) {
 
 Adaptation::Adaptation(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
                        processor::TransactionId id, std::shared_ptr<TransactionInbox> inbox,
-                       processor::ContentLayout layout)
+                       processor::ContentLayout layout, std::vector<std::string> services,
+                       std::vector<ocp::smtp::AmOption> meta)
     : clients_(clients),
       connection_(std::move(connection)),
       id_(id),
       inbox_(std::move(inbox)),
-      layout_(layout) {
+      layout_(layout),
+      services_(std::move(services)),
+      meta_(std::move(meta)) {
   clients_.transaction_started(*connection_);
 }
 
@@ -31,13 +34,14 @@ ocp::Expected<std::unique_ptr<Adaptation>, AdaptationFailure> Adaptation::begin(
   auto layout = processor::ContentLayout::from_profile(*profile);
   if (!layout) return ocp::unexpected(AdaptationFailure{layout.error().reason});
   auto inbox = std::make_shared<TransactionInbox>(connection->executor());
-  auto id = connection->begin(services, std::move(meta), inbox);
+  auto id = connection->begin(services, meta, inbox);
   if (!id) return ocp::unexpected(failure(id.error()));
   return std::make_unique<Adaptation>(clients, std::move(connection), *id, std::move(inbox),
-                                      *layout);
+                                      *layout, services, std::move(meta));
 }
 
 void Adaptation::note(const processor::AnswerReceived& answer) {
+  answered_ = true;
   for (const auto& field : answer.add_header) added_headers_.push_back(field);
   if (answer.advice) advice_ = answer.advice;
   if (answer.smtp_error) {
@@ -50,11 +54,21 @@ void Adaptation::note(const processor::AnswerReceived& answer) {
 
 boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> Adaptation::command(
     const ocp::smtp::AmPart& part, std::string payload) {
+  if (take_retryable_end()) {
+    if (auto failed = co_await recover(part.token(), "before the part was sent"))
+      co_return ocp::unexpected(std::move(*failed));
+  }
   if (ended_) co_return ocp::unexpected(AdaptationFailure{"the OCP transaction has ended"});
+  commands_sent_.emplace_back(part, payload);
   auto sent = connection_->send(id_, part, payload, true);
   if (!sent) co_return ocp::unexpected(failure(sent.error()));
   if (*sent != processor::PartDisposition::adaptive) co_return CommandAnswer{};
   for (;;) {
+    if (take_retryable_end()) {
+      // The part was resent with the others on the fresh connection.
+      if (auto failed = co_await recover(part.token(), "while the answer was awaited"))
+        co_return ocp::unexpected(std::move(*failed));
+    }
     while (!inbox_->events.empty()) {
       processor::LinkEvent event = std::move(inbox_->events.front());
       inbox_->events.pop_front();
@@ -82,8 +96,13 @@ boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> Adaptati
 
 boost::asio::awaitable<ocp::Expected<void, AdaptationFailure>> Adaptation::send_content(
     const ocp::smtp::AmPart& part, std::string_view bytes, bool starts_instance) {
+  if (take_retryable_end()) {
+    if (auto failed = co_await recover(part.token(), "before the content was sent"))
+      co_return ocp::unexpected(std::move(*failed));
+  }
   if (ended_) co_return ocp::unexpected(AdaptationFailure{"the OCP transaction has ended"});
   co_await connection_->wait_writable();
+  content_sent_ = true;
   auto sent = connection_->send(id_, part, bytes, starts_instance);
   if (!sent) co_return ocp::unexpected(failure(sent.error()));
   co_return ocp::Expected<void, AdaptationFailure>{};

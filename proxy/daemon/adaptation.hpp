@@ -32,7 +32,8 @@ class Adaptation {
  public:
   Adaptation(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
              processor::TransactionId id, std::shared_ptr<TransactionInbox> inbox,
-             processor::ContentLayout layout);
+             processor::ContentLayout layout, std::vector<std::string> services = {},
+             std::vector<ocp::smtp::AmOption> meta = {});
   ~Adaptation();
   Adaptation(const Adaptation&) = delete;
   Adaptation& operator=(const Adaptation&) = delete;
@@ -77,6 +78,18 @@ class Adaptation {
   void note(const processor::AnswerReceived& answer);
 
  private:
+  // adaptation_retry.cpp: a transaction whose TS crossed the callout
+  // server's orderly CE (a reload, RFC 4037 §11.2) begins again elsewhere.
+  /// Takes a retryable TransactionFinished out of the inbox, if one is there.
+  bool take_retryable_end();
+  /// Begins the transaction again on a fresh connection and resends its
+  /// command parts; false when it cannot (an answer was applied, content
+  /// was sent, the profile differs, or no server answers).
+  boost::asio::awaitable<bool> resume_elsewhere();
+  /// After a retryable end: resumed, or the failure to report.
+  boost::asio::awaitable<std::optional<AdaptationFailure>> recover(std::string_view stage,
+                                                                   std::string_view reason);
+
   CalloutClients& clients_;
   std::shared_ptr<CalloutConnection> connection_;
   processor::TransactionId id_;
@@ -86,6 +99,13 @@ class Adaptation {
   std::optional<ocp::smtp::Advice> advice_;
   std::string refusing_service_;
   bool ended_ = false;
+  // What a retry needs (resume_elsewhere).
+  std::vector<std::string> services_;
+  std::vector<ocp::smtp::AmOption> meta_;
+  std::vector<std::pair<ocp::smtp::AmPart, std::string>> commands_sent_;
+  bool answered_ = false;
+  bool content_sent_ = false;
+  unsigned retries_ = 0;
 };
 
 }  // namespace opes::proxy

@@ -92,8 +92,8 @@ void CalloutClients::close_idle_extras(std::size_t server) {
 asio::awaitable<std::shared_ptr<CalloutConnection>> CalloutClients::connect(std::size_t server) {
   auto connection = std::make_shared<CalloutConnection>(
       executor_, server, settings_.servers[server], link_settings_, tls_[server],
-      [this](std::size_t index, const std::string& reason) {
-        if (!stopped_) policy_.record_failure(index, processor::PoolClock::now(), reason);
+      [this, alive = alive_](std::size_t index, const std::string& reason) {
+        if (*alive && !stopped_) policy_.record_failure(index, processor::PoolClock::now(), reason);
       });
   ++connecting_[server];
   const bool ready = co_await connection->open(settings_.connect_timeout);
@@ -173,6 +173,13 @@ void CalloutClients::transaction_started(const CalloutConnection& connection) {
 
 void CalloutClients::transaction_finished(const CalloutConnection& connection) {
   policy_.record_transaction_finished(connection.server_index());
+  if (retired_) {
+    // A retired configuration's sessions may still open connections; each
+    // ends (CE) as soon as it has nothing open.
+    for (auto& list : connections_)
+      for (const auto& each : list)
+        if (each->ready() && each->open_transactions() == 0) each->close();
+  }
 }
 
 void CalloutClients::forget_dead() {
@@ -185,10 +192,10 @@ void CalloutClients::forget_dead() {
 
 asio::awaitable<void> CalloutClients::run_health_checks() {
   asio::steady_timer timer(executor_);
-  while (!stopped_) {
+  while (!stopped_ && !retired_) {
     timer.expires_after(settings_.probe_interval);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (stopped_) break;
+    if (stopped_ || retired_) break;
     forget_dead();
     for (std::size_t server = 0; server < connections_.size(); ++server) {
       close_idle_extras(server);
@@ -228,6 +235,13 @@ asio::awaitable<void> CalloutClients::wait_closed(std::chrono::steady_clock::tim
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
+
+void CalloutClients::retire() {
+  retired_ = true;
+  close();
+}
+
+CalloutClients::~CalloutClients() { *alive_ = false; }
 
 void CalloutClients::stop() {
   stopped_ = true;

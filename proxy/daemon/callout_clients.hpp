@@ -40,6 +40,11 @@ class CalloutClients {
   /// and ended, or at `deadline`.
   asio::awaitable<void> wait_closed(std::chrono::steady_clock::time_point deadline);
   void stop();
+  /// A reload replaced this configuration: every connection ends with CE
+  /// once its transactions are done, including those the sessions still
+  /// running on it open later; the health checks end.
+  void retire();
+  ~CalloutClients();
 
  private:
   /// The connection of `server` to take the next transaction, or null when
@@ -64,6 +69,10 @@ class CalloutClients {
   // Kept until they end: forget_dead() drops a closing connection from
   // connections_ before its CE is written.
   std::vector<std::shared_ptr<CalloutConnection>> closed_connections_;
+  bool retired_ = false;
+  /// False once destroyed: connections may outlive their CalloutClients
+  /// (a retired configuration), and their failure handler must know.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 /// The link settings for the configured service groups (in their order).

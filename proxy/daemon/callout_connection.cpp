@@ -195,6 +195,14 @@ void CalloutConnection::pump(bool write_now) {
             inbox->signal.notify();
           } else if constexpr (std::is_same_v<E, processor::LinkFailed>) {
             if (stopped_) return;  // our own shutdown, not the server's failure
+            if (e.in_order) {
+              // CE 200 (RFC 4037 §11.2): the server ended the connection in
+              // order, e.g. after a reload; the next transaction connects
+              // afresh and the server stays up for the pool.
+              log(LogLevel::info, "callout.ended_by_server",
+                  {{"server", address_}, {"reason", e.reason}});
+              return;
+            }
             log(LogLevel::warning, "callout.link_failed",
                 {{"server", address_}, {"reason", e.reason}});
             if (!failure_reported_ && on_failure_) {

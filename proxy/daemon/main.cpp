@@ -43,7 +43,8 @@ constexpr std::string_view kUsage =
     "Prints 'opes-proxy listening on ADDR:PORT' per listener once bound; logs\n"
     "key=value lines on stderr. SIGTERM/SIGINT: stop accepting, 421 to clients\n"
     "between transactions, open transactions finish (shutdown_grace_seconds,\n"
-    "30 by default), CE to the callout servers, exit 0.\n"
+    "30 by default), CE to the callout servers, exit 0. SIGHUP: read FILE again;\n"
+    "new sessions use it, running ones finish on the old one.\n"
     "Exit status: 0 normal, 1 configuration or start-up error, 2 bad arguments.\n";
 
 /// Where the built-in default's relative paths (the spool) are taken from:
@@ -112,5 +113,6 @@ int main(int argc, char** argv) {
   opes::support::set_log_output(config->log_output);
   // A client or server that goes away mid-write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
-  return daemon::run_daemon(*config);
+  return daemon::run_daemon(*config, config_file ? std::optional<std::filesystem::path>(*config_file)
+                                                  : std::nullopt);
 }

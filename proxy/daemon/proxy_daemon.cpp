@@ -17,8 +17,7 @@
 #include <list>
 #include <thread>
 
-#include "callout_clients.hpp"
-#include "gateway_context.hpp"
+#include "daemon_state.hpp"
 #include "opes/support/log.hpp"
 #include "smtp_session.hpp"
 
@@ -36,59 +35,38 @@ using support::LogLevel;
 constexpr auto kShutdownFarewell = std::chrono::seconds(10);
 constexpr auto kCalloutFarewell = std::chrono::seconds(5);
 
-struct Worker {
-  Worker(const ProxyConfig& config, std::vector<TlsContext> callout_tls, TlsContext server_tls,
-         TlsContext upstream_tls, const processor::TraceEntries& trace,
-         std::atomic<std::size_t>& sessions, ClientLimits& client_limits)
-      : clients(context.get_executor(), config.callout, make_link_settings(config.callout),
-                std::move(callout_tls)),
-        gateway{config,   clients, std::move(server_tls), std::move(upstream_tls), trace, sessions,
-                upstream_connections, client_limits, drain} {}
-
-  // Before the io_context: sessions still suspended when it stops are
-  // destroyed with it, and each leaves the drain then.
-  SessionDrain drain;
-  asio::io_context context{1};
-  CalloutClients clients;
-  DeliveryCache upstream_connections;
-  GatewayContext gateway;
-};
-
 std::string endpoint_text(const tcp::endpoint& endpoint) {
   const std::string address = endpoint.address().to_string();
   return (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
          std::to_string(endpoint.port());
 }
 
-asio::awaitable<void> accept_clients(tcp::acceptor& acceptor, const Listener& listener,
-                                     std::list<Worker>& workers, std::atomic<bool>& stopping) {
-  auto next = workers.begin();
-  while (!stopping) {
+/// Accepts on `slot` until it is closed (a reload removed it, or the
+/// shutdown). Each client goes to the next thread, on the configuration
+/// that thread has now.
+asio::awaitable<void> accept_clients(DaemonState& state, std::shared_ptr<ListenerSlot> slot) {
+  auto next = state.workers.begin();
+  while (!state.stopping) {
     Worker& worker = *next;
-    if (++next == workers.end()) next = workers.begin();
-    auto [error, socket] = co_await acceptor.async_accept(
+    if (++next == state.workers.end()) next = state.workers.begin();
+    auto [error, socket] = co_await slot->acceptor.async_accept(
         worker.context.get_executor(), asio::as_tuple(asio::use_awaitable));
     if (error) {
-      if (stopping || error == asio::error::operation_aborted) break;
+      if (state.stopping || error == asio::error::operation_aborted || !slot->acceptor.is_open())
+        break;
       // EMFILE and the like: wait a little instead of spinning.
       log(LogLevel::error, "proxy.accept_failed", {{"cause", error.message()}});
-      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      asio::steady_timer pause(slot->acceptor.get_executor(), std::chrono::milliseconds(100));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
+    const std::shared_ptr<WorkerGeneration>& generation = worker.current;
+    const Listener* listener = generation->find_listener(slot->configured);
+    if (!listener) continue;  // removed by a reload that has not closed it yet
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(worker.context, serve_smtp_client(worker.gateway, std::move(socket), listener),
+    asio::co_spawn(worker.context,
+                   serve_smtp_client(generation->session_context(), std::move(socket), *listener),
                    asio::detached);
-  }
-}
-
-/// Idle cached upstream connections are closed after a few seconds.
-asio::awaitable<void> expire_idle_upstreams(DeliveryCache& cache, std::atomic<bool>& stopping) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (!stopping) {
-    timer.expires_after(std::chrono::seconds(1));
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    cache.expire();
   }
 }
 
@@ -107,9 +85,13 @@ asio::awaitable<void> wait_for_sessions(const SessionDrain& drain,
 /// (RFC 4037 §11.2), then the thread stops.
 asio::awaitable<void> drain_worker(Worker& worker,
                                    std::chrono::steady_clock::time_point grace_end) {
+  // Every configuration generation still alive on this thread: the current
+  // one and the retired ones whose sessions are still running.
+  std::vector<std::shared_ptr<WorkerGeneration>> live;
+  for (const auto& weak : worker.generations)
+    if (auto generation = weak.lock()) live.push_back(std::move(generation));
   worker.drain.advance(SessionDrain::Phase::draining);
-  worker.clients.close();
-  worker.upstream_connections.close();
+  for (const auto& generation : live) generation->close();
   co_await wait_for_sessions(worker.drain, grace_end);
   if (worker.drain.sessions() > 0) {
     log(LogLevel::warning, "proxy.grace_over",
@@ -117,8 +99,9 @@ asio::awaitable<void> drain_worker(Worker& worker,
     worker.drain.advance(SessionDrain::Phase::cutting);
     co_await wait_for_sessions(worker.drain, std::chrono::steady_clock::now() + kShutdownFarewell);
   }
-  co_await worker.clients.wait_closed(std::chrono::steady_clock::now() + kCalloutFarewell);
-  worker.clients.stop();
+  const auto farewell_end = std::chrono::steady_clock::now() + kCalloutFarewell;
+  for (const auto& generation : live) co_await generation->wait_closed(farewell_end);
+  for (const auto& generation : live) generation->stop();
   worker.context.stop();
 }
 
@@ -163,7 +146,47 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
                   std::move(*trace)};
 }
 
-int run_daemon(const ProxyConfig& config) {
+void install_generation(DaemonState& state, std::shared_ptr<const SharedGeneration> shared) {
+  for (Worker& worker : state.workers) {
+    auto fresh = std::make_shared<WorkerGeneration>(worker.context.get_executor(), shared,
+                                                    state.sessions, worker.drain,
+                                                    *state.client_limits);
+    std::erase_if(worker.generations, [](const auto& weak) { return weak.expired(); });
+    worker.generations.push_back(fresh);
+    asio::post(worker.context, [fresh] { fresh->start(); });
+    if (auto old = std::exchange(worker.current, std::move(fresh))) {
+      // Retired on its own thread; it goes with the last session on it.
+      asio::post(worker.context, [old = std::move(old)] { old->retire(); });
+    }
+  }
+}
+
+ocp::Expected<std::shared_ptr<ListenerSlot>, std::string> open_listener(DaemonState& state,
+                                                                       const Listener& listener) {
+  auto slot = std::make_shared<ListenerSlot>(state.main_context(), listener);
+  boost::system::error_code error;
+  const auto address = asio::ip::make_address(listener.address, error);
+  if (!error) {
+    const tcp::endpoint endpoint(address, listener.port);
+    slot->acceptor.open(endpoint.protocol(), error);
+    if (!error) slot->acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) slot->acceptor.bind(endpoint, error);
+    if (!error) slot->acceptor.listen(asio::socket_base::max_listen_connections, error);
+  }
+  if (error) {
+    return ocp::unexpected("cannot listen on " + listener.address + ":" +
+                           std::to_string(listener.port) + ": " + error.message());
+  }
+  return slot;
+}
+
+void start_accepting(DaemonState& state, const std::shared_ptr<ListenerSlot>& slot) {
+  std::cout << "opes-proxy listening on " << endpoint_text(slot->acceptor.local_endpoint())
+            << std::endl;
+  asio::co_spawn(state.main_context(), accept_clients(state, slot), asio::detached);
+}
+
+int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> config_file) {
   std::error_code directory_error;
   std::filesystem::create_directories(config.work_directory, directory_error);
   if (directory_error) {
@@ -177,60 +200,37 @@ int run_daemon(const ProxyConfig& config) {
     std::cerr << "opes-proxy: " << prepared.error() << "\n";
     return 1;
   }
-  auto& [server_tls, upstream_tls, callout_tls, trace] = *prepared;
 
-  std::atomic<std::size_t> sessions{0};
-  // One table for every thread, declared before the workers: the sessions'
-  // leases (destroyed with the workers' io_contexts) give their counts back
-  // to it.
-  ClientLimits client_limits({config.limits.max_sessions_per_client,
-                              config.limits.max_transactions_per_client});
-  std::list<Worker> workers;  // stable addresses: sessions refer to their worker
-  for (unsigned i = 0; i < config.threads; ++i)
-    workers.emplace_back(config, callout_tls, server_tls, upstream_tls, trace, sessions,
-                         client_limits);
-  asio::io_context& main_context = workers.front().context;
+  DaemonState state;
+  state.config_file = std::move(config_file);
+  state.threads = config.threads;
+  // One table for every thread, before the workers: the sessions' leases
+  // (destroyed with the workers' io_contexts) give their counts back to it.
+  // A reload does not change the per-client limits.
+  state.client_limits = std::make_unique<ClientLimits>(ClientLimitSettings{
+      config.limits.max_sessions_per_client, config.limits.max_transactions_per_client});
+  for (unsigned i = 0; i < config.threads; ++i) state.workers.emplace_back();
+  asio::io_context& main_context = state.main_context();
 
-  std::list<tcp::acceptor> acceptors;
   for (const Listener& listener : config.listeners) {
-    boost::system::error_code error;
-    const auto address = asio::ip::make_address(listener.address, error);
-    tcp::acceptor& acceptor = acceptors.emplace_back(main_context);
-    if (!error) {
-      const tcp::endpoint endpoint(address, listener.port);
-      acceptor.open(endpoint.protocol(), error);
-      if (!error) acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-      if (!error) acceptor.bind(endpoint, error);
-      if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-    }
-    if (error) {
-      std::cerr << "opes-proxy: cannot listen on " << listener.address << ":" << listener.port
-                << ": " << error.message() << "\n";
+    auto slot = open_listener(state, listener);
+    if (!slot) {
+      std::cerr << "opes-proxy: " << slot.error() << "\n";
       return 1;
     }
+    state.listeners.push_back(std::move(*slot));
   }
+  install_generation(state, std::make_shared<const SharedGeneration>(
+                                SharedGeneration{std::make_shared<const ProxyConfig>(config),
+                                                 std::move(*prepared)}));
+  for (const auto& slot : state.listeners) start_accepting(state, slot);
 
-  std::atomic<bool> stopping{false};
-  auto listener = config.listeners.begin();
-  for (tcp::acceptor& acceptor : acceptors) {
-    std::cout << "opes-proxy listening on " << endpoint_text(acceptor.local_endpoint()) << std::endl;
-    asio::co_spawn(main_context, accept_clients(acceptor, *listener++, workers, stopping),
-                   asio::detached);
-  }
-  for (Worker& worker : workers) {
-    asio::co_spawn(worker.context, worker.clients.run_health_checks(), asio::detached);
-    asio::co_spawn(worker.context, expire_idle_upstreams(worker.upstream_connections, stopping),
-                   asio::detached);
-  }
-
-  // SIGHUP would end the process by default; opes-proxy reads its
-  // configuration at start only, so it is noted and ignored.
+  // SIGHUP: the configuration is read again for new sessions (proxy_reload.cpp).
   asio::signal_set hangups(main_context, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup =
       [&](const boost::system::error_code& error, int) {
-        if (error) return;
-        log(LogLevel::warning, "proxy.sighup_ignored",
-            {{"cause", "the configuration is read at start only; restart to apply changes"}});
+        if (error || state.stopping) return;
+        reload(state);
         hangups.async_wait(on_hangup);
       };
   hangups.async_wait(on_hangup);
@@ -240,16 +240,18 @@ int run_daemon(const ProxyConfig& config) {
     if (error) return;
     log(LogLevel::warning, "proxy.stopping",
         {{"signal", number == SIGINT ? "SIGINT" : "SIGTERM"},
-         {"sessions", std::to_string(sessions.load())}});
-    stopping = true;
-    for (tcp::acceptor& acceptor : acceptors) acceptor.close();
-    const auto grace_end = std::chrono::steady_clock::now() + config.shutdown_grace;
-    for (Worker& worker : workers)
+         {"sessions", std::to_string(state.sessions.load())}});
+    state.stopping = true;
+    hangups.cancel();
+    for (const auto& slot : state.listeners) slot->acceptor.close();
+    const auto grace_end =
+        std::chrono::steady_clock::now() + state.workers.front().current->config().shutdown_grace;
+    for (Worker& worker : state.workers)
       asio::co_spawn(worker.context, drain_worker(worker, grace_end), asio::detached);
   });
 
   std::vector<std::thread> threads;
-  for (auto it = std::next(workers.begin()); it != workers.end(); ++it) {
+  for (auto it = std::next(state.workers.begin()); it != state.workers.end(); ++it) {
     threads.emplace_back([&context = it->context] {
       auto guard = asio::make_work_guard(context);
       context.run();

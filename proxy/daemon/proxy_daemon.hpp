@@ -4,6 +4,8 @@
 // hand each client to the threads in turn. SIGTERM/SIGINT stop accepting
 // and let open sessions finish (up to a grace period).
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,8 @@ struct Prepared {
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config);
 
 /// Runs until a stop signal; the exit status (0, or 1 when the listeners or
-/// TLS cannot be set up, with the cause on stderr).
-int run_daemon(const ProxyConfig& config);
+/// TLS cannot be set up, with the cause on stderr). SIGHUP reads
+/// `config_file` again (without one, there is nothing to reload).
+int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> config_file);
 
 }  // namespace opes::proxy::daemon

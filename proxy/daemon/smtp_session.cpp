@@ -349,9 +349,10 @@ boost::asio::awaitable<void> SmtpSession::run() {
   stream_.close();
 }
 
-boost::asio::awaitable<void> serve_smtp_client(GatewayContext& context,
+boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> held,
                                                boost::asio::ip::tcp::socket socket,
                                                const Listener& listener) {
+  GatewayContext& context = *held;
   MailStream stream(std::move(socket));
   if (context.open_sessions.fetch_add(1) >= context.config.limits.max_sessions) {
     context.open_sessions.fetch_sub(1);

@@ -7,12 +7,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <memory>
+
 #include "gateway_context.hpp"
 
 namespace opes::proxy {
 
-/// Serves the client on `socket` until QUIT, an error or a timeout.
-boost::asio::awaitable<void> serve_smtp_client(GatewayContext& context,
+/// Serves the client on `socket` until QUIT, an error or a timeout. The
+/// session holds `context` (the configuration it started on) to its end.
+boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> held,
                                                boost::asio::ip::tcp::socket socket,
                                                const Listener& listener);
 

@@ -258,7 +258,7 @@ def check_config_fails_on_a_wrong_abi_plugin_with_the_same_message():
 
 # --- signals -----------------------------------------------------------------
 
-def sighup_reloads_for_new_connections_and_keeps_live_ones():
+def sighup_reloads_for_new_connections_and_ends_idle_ones_with_ce_200():
     with Daemon(ARGS.opes_callout, header_stamp_config()) as daemon:
         old = daemon.connect()
         old.start()
@@ -268,17 +268,22 @@ def sighup_reloads_for_new_connections_and_keeps_live_ones():
         mark = daemon.log_line_count()
         daemon.write_config(header_stamp_config(value="reloaded", ehlo_keywords=["SIZE"]))
         daemon.signal(signal.SIGHUP)
-        daemon.wait_for_log(r"level=info event=config-reloaded", after=mark)
+        line = daemon.wait_for_log(r"level=info event=config-reloaded", after=mark)
+        check("connections_renewed=1" in line, f"the live connection was not counted: {line!r}")
 
-        old.send(b"PQ;\r\n")
-        check(old.read_exactly(5) == b"PA;\r\n", "the live connection stopped answering after SIGHUP")
+        # A live connection without an open transaction ends in order at once
+        # (RFC 4037 §11.2), so its processor reconnects to the new catalog.
+        expected = b'CE {200 "22:configuration reloaded"};\r\n'
+        got = old.read_exactly(len(expected))
+        check(got == expected, f"expected {expected!r}, got {got!r}")
+        check(old.wait_closed(), "the connection stays open after CE")
         with daemon.connect() as new:
             new.start()
             after = new.negotiate_receiver()
             check(after.anonymous[0].named.get("Extensions") == [b"SIZE"],
                   f"a new connection does not see the new configuration: {after.raw!r}")
-        old.send(b"PQ;\r\n")
-        check(old.read_exactly(5) == b"PA;\r\n", "the live connection stopped answering")
+            new.send(b"PQ;\r\n")
+            check(new.read_exactly(5) == b"PA;\r\n", "the new connection does not answer")
         old.close()
 
 
@@ -344,7 +349,7 @@ CASES = [
     figure_14_is_answered_with_the_extension_part_vipname,
     a_wrong_abi_plugin_is_reported_and_the_others_still_run,
     check_config_fails_on_a_wrong_abi_plugin_with_the_same_message,
-    sighup_reloads_for_new_connections_and_keeps_live_ones,
+    sighup_reloads_for_new_connections_and_ends_idle_ones_with_ce_200,
     sighup_with_a_broken_config_keeps_the_old_one,
     sigterm_without_connections_exits_0,
     sigint_exits_0_like_sigterm,

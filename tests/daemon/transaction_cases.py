@@ -198,16 +198,28 @@ def sighup_old_connections_keep_their_services_new_ones_get_the_new():
     with Daemon(ARGS.opes_callout, header_stamp_config("before")) as daemon:
         sent = [("RAWDATA", MESSAGE)]
         old = session(daemon, "urn:opes-smtp:service:header-stamp")
+        # A transaction open at the reload finishes on the old services.
+        begin(old, 1)
+        send_parts(old, 1, sent)
+        old.read_until(lambda m: m.name == "AMS")
         mark = daemon.log_line_count()
         daemon.write_config(header_stamp_config("after"))
         daemon.signal(signal.SIGHUP)
         daemon.wait_for_log(r"event=config-reloaded", after=mark)
+        old.send(b"AME 1;\r\n")
+        _, answers = adapted_parts(until_te(old, 1), 1, sent)["RAWDATA"]
+        stamps = [m.text("Add-Header") for m in answers if "Add-Header" in m.named]
+        check(stamps == ["X-Scanned-By: before"], f"the live transaction changed services: {stamps}")
+        # Then the old connection ends in order (RFC 4037 §11.2), so that the
+        # processor reconnects to the new services.
+        ce = old.read_message()
+        check(ce is not None and ce.raw == b'CE {200 "22:configuration reloaded"};\r\n', f"got {ce!r}")
+        check(old.wait_closed(), "the connection stays open after CE")
 
         def stamped(client, xid):
             _, answers = adapted_parts(transaction(client, xid, sent), xid, sent)["RAWDATA"]
             return [m.text("Add-Header") for m in answers if "Add-Header" in m.named]
 
-        check(stamped(old, 1) == ["X-Scanned-By: before"], "the live connection changed services")
         with session(daemon, "urn:opes-smtp:service:header-stamp") as new:
             check(stamped(new, 1) == ["X-Scanned-By: after"], "a new connection has the old services")
         old.close()

@@ -95,4 +95,20 @@ TEST_CASE("stopping the server ends idle connections with CE and lets the io_con
   running.reset();  // joins: the io_context ran out of work
 }
 
+TEST_CASE("renewing the connections ends each idle one with CE 200 and the reason, and keeps accepting") {
+  RunningServer running;
+  asio::io_context client_io;
+  tcp::socket socket(client_io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), running.port));
+  asio::write(socket, asio::buffer(std::string_view("CS;\r\nNO ();\r\n")));
+  CHECK(read_some(socket, 10) == "CS;\r\nNR;\r\n");
+  CHECK(running.server.renew_connections("configuration reloaded") == 1);
+  CHECK(read_some(socket, 1000) == "CE {200 \"22:configuration reloaded\"};\r\n");
+  // RFC 4037 §11.2: the connection is over; a new one is served as before.
+  tcp::socket fresh(client_io);
+  fresh.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), running.port));
+  asio::write(fresh, asio::buffer(std::string_view("CS;\r\nNO ();\r\n")));
+  CHECK(read_some(fresh, 10) == "CS;\r\nNR;\r\n");
+}
+
 }  // namespace opes::callout

@@ -204,7 +204,10 @@ void CalloutLink::on_negotiated(const engine::NegotiationCompleted& event) {
 
 void CalloutLink::on_connection_closed(const engine::ConnectionClosed& event) {
   if (event.closed_by == engine::Side::peer) {
-    fail_link("the callout server ended the connection: " + describe(event.result));
+    // RFC 4037 §11.2: CE is how an agent announces the end; with 200 it is
+    // an orderly end (opes-callout after a reload), not a failure.
+    fail_link("the callout server ended the connection: " + describe(event.result),
+              event.result.code == ocp::Result::kOk);
   } else {
     // The engine's own CE: a syntax error, a negotiation timeout, ...
     fail_link("the link ended the connection: " + describe(event.result));
@@ -269,7 +272,7 @@ void CalloutLink::close_if_drained() {
   }
 }
 
-void CalloutLink::fail_link(std::string reason) {
+void CalloutLink::fail_link(std::string reason, bool in_order) {
   if (failed()) return;
   failure_ = std::move(reason);
   ready_ = false;
@@ -277,13 +280,15 @@ void CalloutLink::fail_link(std::string reason) {
   while (!open_.empty()) {
     auto it = open_.begin();
     const TransactionId id{it->first};
+    const bool unanswered = !it->second.last_answered && !it->second.adapted_ended;
     drop_outbox(it->second);
     open_.erase(it);
-    emit(TransactionFinished{id, ocp::Result::failure(failure_), false, failure_});
+    emit(TransactionFinished{id, ocp::Result::failure(failure_), false, failure_,
+                             in_order && unanswered});
   }
   probes_.clear();
   if (!engine_.closed()) (void)engine_.close(ocp::Result::failure(failure_));
-  emit(LinkFailed{failure_});
+  emit(LinkFailed{failure_, in_order});
 }
 
 }  // namespace opes::processor

@@ -148,9 +148,10 @@ class Daemon {
     });
   }
 
-  /// SIGHUP: what a restart would load, for new connections only; running
-  /// connections keep the catalog they started with. A configuration that
-  /// does not parse changes nothing.
+  /// SIGHUP: what a restart would load, for new connections; running
+  /// connections finish their transactions on the catalog they started
+  /// with, then end with CE 200. A configuration that does not parse
+  /// changes nothing.
   void reload() {
     ConfigResult config = source_.load();
     if (!config) {
@@ -182,8 +183,14 @@ class Daemon {
     }
     const std::size_t service_count = built.catalog->services().size();
     server_.set_handler_factory(make_handler_factory(std::move(built.catalog)));
+    // Processors keep their OCP connections for long: each one ends in
+    // order once its open transactions are done (CE 200, RFC 4037 §11.2),
+    // and the processor's next connection gets the new catalog.
+    const std::size_t renewed = server_.renew_connections("configuration reloaded");
     log(LogLevel::info, "config-reloaded",
-        {{"config", source_.name()}, {"services", std::to_string(service_count)}});
+        {{"config", source_.name()},
+         {"services", std::to_string(service_count)},
+         {"connections_renewed", std::to_string(renewed)}});
   }
 
   const ConfigSource& source_;

@@ -31,10 +31,16 @@ void EngineHandler::drain(TimePoint) {
   process_events();
 }
 
+void EngineHandler::drain(TimePoint now, const std::string& reason) {
+  drain_reason_ = reason;
+  drain(now);
+}
+
 void EngineHandler::process_events() {
   while (auto event = engine_.next_event()) on_event(*event);
   if (draining_ && !engine_.closed() && engine_.transaction_count() == 0) {
-    (void)engine_.close(ocp::Result{ocp::Result::kOk, "server shutting down", {}});
+    // RFC 4037 §11.2: CE announces the end; 200 says it is an orderly one.
+    (void)engine_.close(ocp::Result{ocp::Result::kOk, drain_reason_, {}});
   }
 }
 

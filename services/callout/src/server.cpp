@@ -27,6 +27,7 @@ constexpr auto kNoDeadline = Clock::time_point::max();
 struct SessionControl {
   asio::any_io_executor executor;
   std::function<void()> drain;
+  std::function<void(const std::string&)> renew;  // drain, then CE {200 reason}
 };
 
 std::string endpoint_text(const tcp::socket& socket) {
@@ -83,8 +84,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     co_await write_loop();
   }
 
-  void request_drain() {
+  void request_drain(std::optional<std::string> reason = std::nullopt) {
+    if (drain_requested_) return;  // the first request's CE stands
     drain_requested_ = true;
+    drain_reason_ = std::move(reason);
     wake_.cancel();
   }
 
@@ -130,7 +133,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (handler_->finished()) co_return close();
       if (drain_requested_ && !drained_) {
         drained_ = true;
-        handler_->drain(Clock::now());
+        if (drain_reason_) {
+          handler_->drain(Clock::now(), *drain_reason_);
+        } else {
+          handler_->drain(Clock::now());
+        }
         continue;
       }
       wake_.expires_at(handler_->next_deadline().value_or(kNoDeadline));
@@ -151,6 +158,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   asio::steady_timer wake_;
   std::string peer_;
   bool drain_requested_ = false;
+  std::optional<std::string> drain_reason_;  // set: a renewal (reload), not a stop
   bool drained_ = false;
   bool closed_ = false;
 };
@@ -188,6 +196,9 @@ struct Server::Impl {
     control->executor = session->stream().get_executor();
     control->drain = [weak = std::weak_ptr(session)] {
       if (auto live_session = weak.lock()) live_session->request_drain();
+    };
+    control->renew = [weak = std::weak_ptr(session)](const std::string& reason) {
+      if (auto live_session = weak.lock()) live_session->request_drain(reason);
     };
     {
       const std::lock_guard lock(mutex);
@@ -316,6 +327,17 @@ void Server::stop() {
     });
   }
   for (const auto& control : sessions) asio::post(control->executor, control->drain);
+}
+
+std::size_t Server::renew_connections(const std::string& reason) {
+  std::set<std::shared_ptr<SessionControl>> sessions;
+  {
+    const std::lock_guard lock(impl_->mutex);
+    sessions = impl_->sessions;
+  }
+  for (const auto& control : sessions)
+    asio::post(control->executor, [control, reason] { control->renew(reason); });
+  return sessions.size();
 }
 
 }  // namespace opes::callout

@@ -120,7 +120,7 @@ class CalloutLink {
   void on_connection_closed(const ocp::engine::ConnectionClosed& event);
   void on_progress(const ocp::engine::ProgressAnswered& event, TimePoint now);
   void run_timeouts(TimePoint now);
-  void fail_link(std::string reason);
+  void fail_link(std::string reason, bool in_order = false);
   void close_if_drained();
   void emit(LinkEvent event) { events_.push_back(std::move(event)); }
 

@@ -36,6 +36,10 @@ struct LinkReady {};
 /// transaction got its TransactionFinished before this event.
 struct LinkFailed {
   std::string reason;
+  /// The callout server ended the connection in order (CE 200, RFC 4037
+  /// §11.2), e.g. after reloading its configuration: not a sign that the
+  /// server is down, and a fresh connection is expected to work.
+  bool in_order = false;
 };
 
 /// close() completed: CE 200 was written.
@@ -78,6 +82,11 @@ struct TransactionFinished {
   /// What happened, in words: the server's reason, the rule broken, or which
   /// part waited how long.
   std::string reason;
+  /// Ended by the server's CE 200 before the server answered any part of
+  /// it: the CE crossed the transaction's TS (a server ends a connection in
+  /// order only once none of its transactions is open), so the server never
+  /// worked on it, and it may be begun again on another connection.
+  bool retryable = false;
 };
 
 /// RFC 4037 §11.23: the PA to a probe().

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace opes::callout {
@@ -26,6 +27,12 @@ class ConnectionHandler {
   virtual bool finished() const = 0;
   /// Asked to stop (SIGTERM): finish open transactions, accept no new ones.
   virtual void drain(TimePoint now) = 0;
+  /// Asked to end in order (SIGHUP reload): finish the open transactions,
+  /// then end with `reason`, so the peer reconnects to the new configuration.
+  virtual void drain(TimePoint now, const std::string& reason) {
+    (void)reason;
+    drain(now);
+  }
 };
 
 }  // namespace opes::callout

@@ -5,6 +5,7 @@
 // transactions finish, then ends the connection with CE 200.
 
 #include <memory>
+#include <string>
 
 #include "ocp/engine/connection.hpp"
 #include "opes/callout/connection_handler.hpp"
@@ -23,6 +24,7 @@ class EngineHandler : public ConnectionHandler {
   void consume_output(std::size_t n) override { engine_.consume_output(n); }
   bool finished() const override { return engine_.closed() && engine_.pending_output().empty(); }
   void drain(TimePoint now) override;
+  void drain(TimePoint now, const std::string& reason) override;
 
  protected:
   /// One engine event; the default only logs what is worth logging.
@@ -34,6 +36,7 @@ class EngineHandler : public ConnectionHandler {
 
   ocp::engine::Connection engine_;
   bool draining_ = false;
+  std::string drain_reason_ = "server shutting down";  // the CE 200's reason
 };
 
 }  // namespace opes::callout

@@ -44,6 +44,12 @@ class Server {
   /// out once they have finished.
   void stop();
 
+  /// Asks every live connection to finish its open transactions and then
+  /// end with CE {200 `reason`} (RFC 4037 §11.2): after a reload, so that
+  /// connected processors reconnect and get the new factory's handlers.
+  /// Returns how many connections were asked.
+  std::size_t renew_connections(const std::string& reason);
+
   std::size_t live_connections() const { return live_.load(); }
 
  private:
