@@ -237,8 +237,12 @@ asio::awaitable<void> CalloutClients::wait_closed(std::chrono::steady_clock::tim
 }
 
 void CalloutClients::retire() {
+  // Unlike close(), new transactions of the sessions still running on this
+  // configuration may open connections; each ends as soon as it is idle
+  // (transaction_finished).
   retired_ = true;
-  close();
+  for (auto& list : connections_)
+    for (const auto& connection : list) connection->close();
 }
 
 CalloutClients::~CalloutClients() { *alive_ = false; }

@@ -208,7 +208,8 @@ def a_proxy_reload_changes_listeners_and_relay_domains_for_new_sessions_only(pat
             check(accepts_mail(removed) is None, "the removed listener still accepts")
             check(accepts_mail(kept, "someone@example.com") == 250,
                   "relay.domains did not change for a new session")
-            running.mail("sender@example.org")
+            mail_code, mail_reply = running.mail("sender@example.org")
+            check(mail_code == 250, f"the running session's MAIL: {mail_code} {mail_reply}")
             code, _ = running.rcpt("someone@example.com")
             check(code == 554, f"the running session did not keep the old relay.domains: {code}")
             code, _ = running.rcpt("user@example.net")
