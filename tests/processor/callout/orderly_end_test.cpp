@@ -9,7 +9,7 @@
 
 namespace opes::processor::test {
 
-TEST_CASE("a CE 200 from the server is an orderly end; its unanswered transaction is retryable") {
+TEST_CASE("a CE 200 from the server is an orderly end and its unanswered transaction is retryable") {
   CalloutLink link = negotiated_link();
   auto id = link.begin(0, {}, t0);
   REQUIRE(id);
