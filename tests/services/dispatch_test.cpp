@@ -206,15 +206,38 @@ TEST_CASE("DUM rule violations end the transaction with TE 400 naming the rule")
   }
 }
 
-TEST_CASE("a message larger than limits.max_buffered_part fails its transaction, not the server") {
+TEST_CASE("a message larger than limits.max_buffered_part is refused with 552 5.3.4, not the server") {
   std::string json = config_json();
   json.insert(json.rfind('}'), R"(, "limits": {"max_buffered_part": 1024})");
   DispatchHarness h(testing::catalog_from(json));
-  h.exchange("CS;\r\n" + kReceiverOffer + "SGC 1 ({" + quoted(kStamp) + "});\r\nTS 1 1;\r\nAMS 1;\r\n");
-  const std::string reply = h.exchange(dum(1, 0, {"AM-Part: RAWDATA", kAllowAll}, std::string(2000, 'a')));
-  CHECK(reply.starts_with("TE 1 {400 "));
-  CHECK(reply.find("limits.max_buffered_part") != std::string::npos);
-  CHECK_FALSE(h.finished());
+  h.exchange("CS;\r\n" + kReceiverOffer + "SGC 1 ({" + quoted(kStamp) + "});\r\n");
+  constexpr std::string_view refusal = "552 5.3.4 Message too big for content adaptation (max_buffered_part 1024 octets)";
+
+  SUBCASE("Allow lists SMTP-Error: the content is answered with the limit's reply at the end of the message") {
+    CHECK(h.exchange("TS 1 1;\r\nAMS 1;\r\n") == "AMS 1;\r\n");
+    CHECK(h.exchange(dum(1, 0, {"AM-Part: MAIL", kAllowAll}, "<a@b>")) ==
+          "DUM 1 0\r\nAs-is: 0\r\nAM-Part: MAIL\r\n\r\n5:<a@b>\r\n;\r\n");
+    CHECK(h.exchange(dum(1, 5, {"AM-Part: RAWDATA", kAllowAll}, std::string(700, 'a'))) == "");
+    // Over the limit: nothing yet, the rest of the message is read and dropped.
+    CHECK(h.exchange(dum(1, 705, {"AM-Part: RAWDATA", kAllowAll}, std::string(700, 'b'))) == "");
+    CHECK(h.exchange(dum(1, 1405, {"AM-Part: RAWDATA", kAllowAll}, std::string(5000, 'c'))) == "");
+    CHECK(h.exchange("AME 1;\r\n") == "DUM 1 5\r\nAM-Part: RAWDATA\r\nSMTP-Error: " + quoted(refusal) +
+                                          "\r\n\r\n0:\r\n;\r\nAME 1;\r\nTE 1;\r\n");
+    CHECK_FALSE(h.finished());
+    // The connection carries on: the next message passes with its stamp.
+    CHECK(h.exchange("TS 2 1;\r\nAMS 2;\r\n" + dum(2, 0, {"AM-Part: RAWDATA", kAllowAll}, "Subject: hi\r\n\r\nbody\r\n") +
+                     "AME 2;\r\n") ==
+          "AMS 2;\r\nDUM 2 0\r\nAs-is: 0\r\nAM-Part: RAWDATA\r\n" + kStampHeader +
+              "\r\n21:Subject: hi\r\n\r\nbody\r\n\r\n;\r\nAME 2;\r\nTE 2;\r\n");
+  }
+  SUBCASE("Allow without SMTP-Error: the answer cannot refuse, so the transaction fails") {
+    const std::string reply =
+        h.exchange("TS 1 1;\r\nAMS 1;\r\n" + dum(1, 0, {"AM-Part: RAWDATA", "Allow: (Add-Header)"}, std::string(2000, 'a')));
+    CHECK(reply == "AMS 1;\r\nTE 1 {400 " +
+                       quoted("the message needs more than 1024 octets held in memory (limits.max_buffered_part)") +
+                       "};\r\n");
+    CHECK_FALSE(h.finished());
+  }
 }
 
 TEST_CASE("the processor's failed AME ends the transaction without an answer") {

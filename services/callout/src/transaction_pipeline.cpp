@@ -134,7 +134,14 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
   }
   Part& part = parts_.back();
   part.size += static_cast<std::uint32_t>(bytes.size());
+  if (refusal_) return add_refused(part);
   if (part.bytes_kept && !keep(part, bytes)) {
+    // A limit of this server is the message's: refused with a permanent
+    // SMTP reply when every answer can carry it (docs/ocp-conformance.md).
+    if (can_refuse()) {
+      refuse_message();
+      return add_refused(part);
+    }
     return ocp::unexpected(fail(stages_.size(), "the message needs more than " + std::to_string(max_buffered_) +
                                                     " octets held in memory (limits.max_buffered_part)"));
   }
@@ -159,6 +166,52 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
   open_part_ = false;
   for (std::size_t s = 0; s < live_stages_ && !part.rejected; ++s) {
     if (auto fed = feed_whole(s, part); !fed) return fed;
+  }
+  return {};
+}
+
+bool TransactionPipeline::refusable(const Part& part) {
+  // An adaptive content part needs an answer that can carry the refusal
+  // (smtp §3.3.3: SMTP-Error only where Allow lists it); an adaptive command
+  // part keeps its octets and is answered as the services left it.
+  return !part.adaptive || !part.content || part.allow.smtp_error;
+}
+
+bool TransactionPipeline::can_refuse() const {
+  const bool adaptive_content =
+      std::any_of(parts_.begin(), parts_.end(), [](const Part& part) { return part.content && part.adaptive; });
+  return adaptive_content && std::all_of(parts_.begin(), parts_.end(), refusable);
+}
+
+void TransactionPipeline::refuse_message() {
+  refusal_ = "552 5.3.4 Message too big for content adaptation (max_buffered_part " + std::to_string(max_buffered_) +
+             " octets)";
+  abort();  // no service sees more of the message
+  for (Part& part : parts_) mark_refused(part);
+}
+
+void TransactionPipeline::mark_refused(Part& part) {
+  std::fill(part.states.begin(), part.states.end(), StageState::skipped);
+  if (!part.content) return;
+  buffered_ -= std::min<std::uint64_t>(buffered_, part.bytes.size());
+  part.bytes = std::string();
+  part.bytes_kept = false;
+  if (!part.adaptive) return;
+  part.rejected = true;
+  part.answer = PartAnswer{};
+  part.answer.kind = PartAnswer::Kind::rejected;
+  part.answer.reply = *refusal_;
+}
+
+ocp::Expected<void, PipelineFailure> TransactionPipeline::add_refused(Part& part) {
+  if (!refusable(part)) {
+    return ocp::unexpected(fail(stages_.size(), "the message needs more than " + std::to_string(max_buffered_) +
+                                                    " octets held in memory (limits.max_buffered_part)"));
+  }
+  mark_refused(part);
+  if (!part.name.can_span_dums()) {
+    part.complete = true;
+    open_part_ = false;
   }
   return {};
 }
@@ -429,6 +482,7 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::end_of_message() {
   if (ended_) return {};
   if (auto closed = close_open_part(); !closed) return closed;
   ended_ = true;
+  if (refusal_) return {};  // every answer is final already (refuse_message)
   for (std::size_t s = 0; s < stages_.size(); ++s) {
     if (auto finished = finish_stage(s); !finished) return finished;
   }
@@ -443,6 +497,9 @@ bool TransactionPipeline::is_final(const Part& part) const {
 }
 
 std::optional<PartAnswer> TransactionPipeline::next_answer() {
+  // A refused message is answered at its end, as any content is: the
+  // processor sends the rest of it and its AME first.
+  if (refusal_ && !ended_) return std::nullopt;
   while (first_unanswered_ < parts_.size()) {
     Part& part = parts_[first_unanswered_];
     if (!part.adaptive) {  // read only: nothing to answer

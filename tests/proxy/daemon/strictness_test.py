@@ -353,6 +353,41 @@ def a_header_section_of_40000_lines_gets_552_naming_the_limit_and_the_callout_se
     upstream.close()
 
 
+@case
+def a_message_over_the_callout_servers_max_buffered_part_gets_552_naming_the_limit_and_the_server_stays_up(paths):
+    # opes-callout holds at most 64 KiB of a message; its OCP messages may
+    # still carry the proxy's 64 KiB DUMs (max_message_size is per OCP message).
+    gateway, upstream = recording_gateway(
+        paths, callout_extra={"limits": {"max_buffered_part": 65536, "max_message_size": 262144}})
+    with gateway:
+        body = b"".join(b"line %06d of a message too big for the callout server\r\n" % i for i in range(4000))
+        check(len(body) > 65536, "the message is over max_buffered_part")
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=60) as client:
+            try:
+                client.sendmail("sender@example.org", ["user@example.net"], b"Subject: big\r\n\r\n" + body)
+                raise Failure("the message was accepted")
+            except smtplib.SMTPDataError as error:
+                check(error.smtp_code == 552, "%d %r\n%s" % (error.smtp_code, error.smtp_error, gateway.logs()))
+                check(error.smtp_error == b"5.3.4 Message too big for content adaptation "
+                                          b"(max_buffered_part 65536 octets)", repr(error.smtp_error))
+            # Not a callout failure: the next message is adapted at once.
+            refused = client.sendmail("sender@example.org", ["user@example.net"],
+                                      b"Subject: small\r\n\r\nbody\r\n")
+            check(refused == {}, str(refused))
+        messages = upstream.wait_messages(1)
+        check(len(messages) == 1 and b"X-Scanned-By: OPES-SMTP test" in messages[0] and
+              b"Subject: small" in messages[0], repr(messages))
+        check(not any(b"Subject: big" in bytes(data) for data in upstream.raw), "the big message went upstream")
+        log = gateway.proxy.log()
+        check("proxy.adaptation_failed" not in log and "callout.unreachable" not in log and
+              "callout.ended_by_server" not in log, log)
+        check("outcome=\"rejected by the callout server\"" in log or "rejected by the callout server" in log, log)
+        callout_log = gateway.callout.log()
+        check("transaction.rejected" in callout_log and "max_buffered_part 65536" in callout_log and
+              "transaction-failed" not in callout_log, callout_log)
+    upstream.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",

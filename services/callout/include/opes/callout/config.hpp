@@ -66,7 +66,8 @@ struct Limits {
   std::uint64_t max_message_size = 16u << 20;  // one OCP message
   // Content a transaction holds in memory: a part a service asked to see
   // whole, or content kept to answer an adaptive part or to feed the next
-  // service of a chain. A transaction that needs more fails (TE 400).
+  // service of a chain. A message that needs more is refused with 552
+  // 5.3.4 naming the limit (TE 400 only where no answer may carry it).
   std::uint64_t max_buffered_part = 64u << 20;
 };
 

@@ -15,7 +15,13 @@
 // Memory. Content is kept only when it is needed again: to answer an
 // adaptive part with its original octets, to feed the second and later
 // services, or to feed a service the content in another shape. It is
-// bounded by `max_buffered`.
+// bounded by `max_buffered`. A message that needs more is the message's
+// problem, not a failure of the server: every adaptive content part is
+// answered with `552 5.3.4 Message too big for content adaptation
+// (max_buffered_part N octets)` (smtp §3.3.3), the services' transactions
+// abandoned. Only when an answer could not carry that reply (an adaptive
+// content part whose Allow lacks SMTP-Error, or content that is not
+// adaptive at all) does add() fail the transaction instead.
 //
 // Shapes. Each service gets the content parts it declared, whatever the
 // connection negotiated: RAWDATA cut into ALLHEADERS + BODY, or ALLHEADERS
@@ -111,6 +117,13 @@ class TransactionPipeline {
                                                            const plugin_host::TransactionResult& result);
   void note_fed(std::size_t stage, const ocp::smtp::AmPart& part);
   bool keep(Part& part, std::string_view bytes);
+  // Over max_buffered: the message is refused (552 5.3.4 naming the limit)
+  // on every adaptive content part, the services abandoned.
+  static bool refusable(const Part& part);
+  bool can_refuse() const;
+  void refuse_message();
+  void mark_refused(Part& part);
+  ocp::Expected<void, PipelineFailure> add_refused(Part& part);
   bool is_final(const Part& part) const;
   PipelineFailure fail(std::size_t stage, std::string reason);
 
@@ -124,6 +137,7 @@ class TransactionPipeline {
   bool ended_ = false;
   std::uint64_t buffered_ = 0;
   std::uint64_t max_buffered_;
+  std::optional<std::string> refusal_;  // the reply, once the message is refused for a limit
 };
 
 }  // namespace opes::callout
