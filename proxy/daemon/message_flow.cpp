@@ -130,7 +130,11 @@ void MessageFlow::take_events() {
       transaction_finished_ = true;
       const bool ok = finished->by_server &&
                       finished->result.effective_code() == ocp::Result::kOk;
-      if (!ok) {
+      if (!ok && finished->smtp_error) {
+        // A limit of the callout server that no answer could carry: the
+        // message's permanent refusal, not a callout failure.
+        fail_local(*finished->smtp_error, finished->reason);
+      } else if (!ok) {
         fail(finished->reason.empty() ? "transaction ended with " + result_text(finished->result)
                                       : finished->reason);
       } else if (!adapted_ended_ && !rejection_) {

@@ -230,12 +230,12 @@ TEST_CASE("a message larger than limits.max_buffered_part is refused with 552 5.
           "AMS 2;\r\nDUM 2 0\r\nAs-is: 0\r\nAM-Part: RAWDATA\r\n" + kStampHeader +
               "\r\n21:Subject: hi\r\n\r\nbody\r\n\r\n;\r\nAME 2;\r\nTE 2;\r\n");
   }
-  SUBCASE("Allow without SMTP-Error: the answer cannot refuse, so the transaction fails") {
+  SUBCASE("Allow without SMTP-Error: the answer cannot refuse, so the transaction fails, its result naming the reply") {
     const std::string reply =
         h.exchange("TS 1 1;\r\nAMS 1;\r\n" + dum(1, 0, {"AM-Part: RAWDATA", "Allow: (Add-Header)"}, std::string(2000, 'a')));
     CHECK(reply == "AMS 1;\r\nTE 1 {400 " +
                        quoted("the message needs more than 1024 octets held in memory (limits.max_buffered_part)") +
-                       "};\r\n");
+                       "\r\nSMTP-Error: " + quoted(refusal) + "\r\n};\r\n");
     CHECK_FALSE(h.finished());
   }
 }

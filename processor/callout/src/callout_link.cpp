@@ -284,7 +284,7 @@ void CalloutLink::fail_link(std::string reason, bool in_order) {
     drop_outbox(it->second);
     open_.erase(it);
     emit(TransactionFinished{id, ocp::Result::failure(failure_), false, failure_,
-                             in_order && unanswered});
+                             in_order && unanswered, std::nullopt});
   }
   probes_.clear();
   if (!engine_.closed()) (void)engine_.close(ocp::Result::failure(failure_));

@@ -6,6 +6,7 @@
 
 #include "ocp/smtp/dum_parameters.hpp"
 #include "ocp/smtp/parameter_rules.hpp"
+#include "ocp/smtp/reply.hpp"
 #include "opes/processor/callout_link.hpp"
 #include "opes/processor/detail/durations.hpp"
 
@@ -113,9 +114,19 @@ void CalloutLink::on_transaction_ended(const engine::TransactionEnded& event) {
   drop_outbox(it->second);
   open_.erase(it);
   const bool by_server = event.ended_by == engine::Side::peer;
-  emit(
-      TransactionFinished{TransactionId{event.xid.value}, event.result, by_server,
-                          event.result.reason.value_or("TE " + std::to_string(event.result.code))});
+  TransactionFinished finished{TransactionId{event.xid.value}, event.result, by_server,
+                               event.result.reason.value_or("TE " + std::to_string(event.result.code)),
+                               false, std::nullopt};
+  if (by_server && event.result.effective_code() != ocp::Result::kOk) {
+    // Only a permanent reply: a limit of the server is the message's.
+    if (const ocp::NamedValue* member = event.result.extensions.find(ocp::smtp::kResultSmtpError)) {
+      if (const ocp::Atom* text = member->value.as_atom()) {
+        auto reply = ocp::smtp::parse_reply(text->bytes);
+        if (reply && reply->code >= 500 && reply->code < 600) finished.smtp_error = std::move(*reply);
+      }
+    }
+  }
+  emit(std::move(finished));
 }
 
 void CalloutLink::end_transaction(Transactions::iterator it, std::string reason) {
@@ -126,7 +137,7 @@ void CalloutLink::end_transaction(Transactions::iterator it, std::string reason)
   // RFC 4037 §5: the transaction is ended with TE 400 naming the cause.
   (void)engine_.end_transaction(xid, ocp::Result::failure(reason));
   emit(TransactionFinished{TransactionId{xid.value}, ocp::Result::failure(reason), false,
-                           std::move(reason)});
+                           std::move(reason), false, std::nullopt});
 }
 
 // ---- answer timeouts --------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "ocp/smtp/parameter_rules.hpp"
 #include "ocp/smtp/part_sequence.hpp"
 #include "ocp/smtp/profile_scopes.hpp"
+#include "ocp/smtp/reply.hpp"
 #include "opes/callout/adapted_flow.hpp"
 #include "opes/callout/log.hpp"
 #include "opes/callout/part_views.hpp"
@@ -79,7 +80,8 @@ class CalloutHandler final : public EngineHandler {
   void on_data(const engine::DataReceived& data);
   void on_message_ended(const engine::ApplicationMessageEnded& ended);
   void send_answers(ocp::Xid xid, Transaction& transaction);
-  void fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason);
+  void fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason,
+                        const std::string& smtp_reply = {});
   void forget(ocp::Xid xid);
   std::string id_of(ocp::Xid xid) const;
 
@@ -278,7 +280,9 @@ void CalloutHandler::on_data(const engine::DataReceived& data) {
   transaction.previous_part = part;
   auto added = transaction.pipeline.add(part, starts_part, data.payload.view(), data.offset,
                                         transaction.profile.is_adaptive(part), to_allow(parameters->allow));
-  if (!added) return fail_transaction(data.xid, added.error().service, added.error().reason);
+  if (!added) {
+    return fail_transaction(data.xid, added.error().service, added.error().reason, added.error().smtp_reply);
+  }
   send_answers(data.xid, transaction);
 }
 
@@ -332,13 +336,21 @@ void CalloutHandler::send_answers(ocp::Xid xid, Transaction& transaction) {
   }
 }
 
-void CalloutHandler::fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason) {
+void CalloutHandler::fail_transaction(ocp::Xid xid, const std::string& service, const std::string& reason,
+                                      const std::string& smtp_reply) {
   const std::string text = service.empty() ? reason : "service " + service + ": " + reason;
   log(LogLevel::warning, "transaction-failed",
       {{"peer", peer_}, {"transaction", id_of(xid)}, {"xid", xid_text(xid)}, {"service", service},
        {"reason", text}});
   forget(xid);
-  (void)engine().end_transaction(xid, ocp::Result::failure(text));
+  ocp::Result result = ocp::Result::failure(text);
+  if (!smtp_reply.empty()) {
+    // A limit of this server that no answer could carry: the reply the
+    // message deserves rides on the result (ocp::smtp::kResultSmtpError).
+    result.extensions.named.push_back(
+        ocp::NamedValue{std::string(smtp::kResultSmtpError), ocp::Value::atom(smtp_reply), {}});
+  }
+  (void)engine().end_transaction(xid, std::move(result));
 }
 
 void CalloutHandler::forget(ocp::Xid xid) {

@@ -142,8 +142,7 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
       refuse_message();
       return add_refused(part);
     }
-    return ocp::unexpected(fail(stages_.size(), "the message needs more than " + std::to_string(max_buffered_) +
-                                                    " octets held in memory (limits.max_buffered_part)"));
+    return ocp::unexpected(limit_failure());
   }
   const bool last = !part.name.can_span_dums();
 
@@ -170,6 +169,18 @@ ocp::Expected<void, PipelineFailure> TransactionPipeline::add(const ocp::smtp::A
   return {};
 }
 
+std::string TransactionPipeline::limit_reply() const {
+  return "552 5.3.4 Message too big for content adaptation (max_buffered_part " + std::to_string(max_buffered_) +
+         " octets)";
+}
+
+PipelineFailure TransactionPipeline::limit_failure() {
+  PipelineFailure failure = fail(stages_.size(), "the message needs more than " + std::to_string(max_buffered_) +
+                                                     " octets held in memory (limits.max_buffered_part)");
+  failure.smtp_reply = limit_reply();
+  return failure;
+}
+
 bool TransactionPipeline::refusable(const Part& part) {
   // An adaptive content part needs an answer that can carry the refusal
   // (smtp §3.3.3: SMTP-Error only where Allow lists it); an adaptive command
@@ -184,8 +195,7 @@ bool TransactionPipeline::can_refuse() const {
 }
 
 void TransactionPipeline::refuse_message() {
-  refusal_ = "552 5.3.4 Message too big for content adaptation (max_buffered_part " + std::to_string(max_buffered_) +
-             " octets)";
+  refusal_ = limit_reply();
   abort();  // no service sees more of the message
   for (Part& part : parts_) mark_refused(part);
 }
@@ -205,8 +215,7 @@ void TransactionPipeline::mark_refused(Part& part) {
 
 ocp::Expected<void, PipelineFailure> TransactionPipeline::add_refused(Part& part) {
   if (!refusable(part)) {
-    return ocp::unexpected(fail(stages_.size(), "the message needs more than " + std::to_string(max_buffered_) +
-                                                    " octets held in memory (limits.max_buffered_part)"));
+    return ocp::unexpected(limit_failure());
   }
   mark_refused(part);
   if (!part.name.can_span_dums()) {

@@ -115,43 +115,49 @@ inline std::string recipient_map_file() {
   return path;
 }
 
+/// The real services; `extra` is inserted as further top-level keys
+/// (e.g. `, "limits": {...}`).
+inline std::shared_ptr<const callout::ServiceCatalog> build_real_catalog(std::string_view extra) {
+  std::string json = std::string(R"({"listeners": [{"port": 0}],
+    "plugins": [{"name": "stamp", "path": ")") +
+                           OPES_HEADER_STAMP_SO + R"("},
+                {"name": "filter", "path": ")" +
+                           OPES_CONTENT_FILTER_SO + R"("},
+                {"name": "rmap", "path": ")" +
+                           OPES_RECIPIENT_MAP_SO + R"("},
+                {"name": "throwing", "path": ")" +
+                           OPES_THROWING_SO + R"("}],
+    "services": [
+      {"name": "content-filter", "uri": "urn:opes-smtp:service:content-filter", "plugin": "filter",
+       "options": {"patterns": ["forbidden words"], "reply": "550 5.7.1 Message content rejected"}},
+      {"name": "header-stamp", "uri": "urn:opes-smtp:service:header-stamp", "plugin": "stamp",
+       "options": {"name": "X-Scanned-By", "value": "OPES-SMTP test"}},
+      {"name": "recipient-map", "uri": "urn:opes-smtp:service:recipient-map", "plugin": "rmap",
+       "options": {"map_file": ")" +
+                           recipient_map_file() + R"("}},
+      {"name": "throwing", "uri": "urn:test:throwing", "plugin": "throwing"}],
+    "profiles": {"receiver": ["content-filter", "header-stamp", "recipient-map", "throwing"]}})";
+  json.insert(json.rfind('}'), extra);
+  auto config = callout::parse_config(json);
+  REQUIRE_MESSAGE(config.has_value(),
+                  (config ? std::string() : config.error().front().describe()));
+  auto built = callout::ServiceCatalog::build(*config);
+  for (const std::string& problem : built.problems) FAIL_CHECK(problem);
+  return built.catalog;
+}
+
 inline std::shared_ptr<const callout::ServiceCatalog> real_catalog() {
-  static const auto catalog = [] {
-    const std::string json = std::string(R"({"listeners": [{"port": 0}],
-      "plugins": [{"name": "stamp", "path": ")") +
-                             OPES_HEADER_STAMP_SO + R"("},
-                  {"name": "filter", "path": ")" +
-                             OPES_CONTENT_FILTER_SO + R"("},
-                  {"name": "rmap", "path": ")" +
-                             OPES_RECIPIENT_MAP_SO + R"("},
-                  {"name": "throwing", "path": ")" +
-                             OPES_THROWING_SO + R"("}],
-      "services": [
-        {"name": "content-filter", "uri": "urn:opes-smtp:service:content-filter", "plugin": "filter",
-         "options": {"patterns": ["forbidden words"], "reply": "550 5.7.1 Message content rejected"}},
-        {"name": "header-stamp", "uri": "urn:opes-smtp:service:header-stamp", "plugin": "stamp",
-         "options": {"name": "X-Scanned-By", "value": "OPES-SMTP test"}},
-        {"name": "recipient-map", "uri": "urn:opes-smtp:service:recipient-map", "plugin": "rmap",
-         "options": {"map_file": ")" +
-                             recipient_map_file() + R"("}},
-        {"name": "throwing", "uri": "urn:test:throwing", "plugin": "throwing"}],
-      "profiles": {"receiver": ["content-filter", "header-stamp", "recipient-map", "throwing"]}})";
-    auto config = callout::parse_config(json);
-    REQUIRE_MESSAGE(config.has_value(),
-                    (config ? std::string() : config.error().front().describe()));
-    auto built = callout::ServiceCatalog::build(*config);
-    for (const std::string& problem : built.problems) FAIL_CHECK(problem);
-    return built.catalog;
-  }();
+  static const auto catalog = build_real_catalog("");
   return catalog;
 }
 
 /// A CalloutLink and the real callout server's handler, wired back to back.
 class RealServer {
  public:
-  explicit RealServer(LinkSettings settings)
+  explicit RealServer(LinkSettings settings,
+                      std::shared_ptr<const callout::ServiceCatalog> catalog = real_catalog())
       : link(std::move(settings), now),
-        server(callout::make_callout_handler(real_catalog(),
+        server(callout::make_callout_handler(std::move(catalog),
                                              callout::PeerInfo{"127.0.0.1:4242", false, {}}, now)) {
     pump();
   }

@@ -189,6 +189,40 @@ TEST_CASE("a service that throws ends the transaction with TE 400 from the serve
   CHECK(all_of<AnswerReceived>(wire.events()).size() == 1);
 }
 
+TEST_CASE("a message over the server's max_buffered_part ends with a TE whose result names 552 5.3.4") {
+  static const auto limited = build_real_catalog(R"(, "limits": {"max_buffered_part": 1024})");
+  SUBCASE("Allow without SMTP-Error: the TE result carries the reply, the link hands it on") {
+    LinkSettings settings = settings_for({{std::string(kStamp)}});
+    settings.allow = ocp::smtp::SupportedParams{false, true, true, {}};
+    RealServer wire(std::move(settings), limited);
+    REQUIRE(wire.link.ready());
+    wire.events();
+    const TransactionId id = begin(wire);
+    send(wire, id, AmPart::mail, "<a@example.org>");
+    wire.events();
+    send(wire, id, AmPart::rawdata, std::string(2000, 'a'));
+    REQUIRE(wire.link.end_original(id, wire.now));
+    wire.pump();
+    auto all = wire.events();
+    REQUIRE(all.size() == 1);
+    const auto& finished = std::get<TransactionFinished>(all[0]);
+    CHECK(finished.by_server);
+    CHECK(finished.result.code == 400);
+    REQUIRE(finished.smtp_error);
+    CHECK(finished.smtp_error->text() ==
+          "552 5.3.4 Message too big for content adaptation (max_buffered_part 1024 octets)");
+    CHECK(wire.link.ready());  // the link carries on
+  }
+  SUBCASE("a TE 400 without the member, from a service, names no reply") {
+    RealServer wire = wired({{std::string(kThrowing)}});
+    const TransactionId id = begin(wire);
+    send(wire, id, AmPart::mail, "throw");
+    auto all = wire.events();
+    REQUIRE(all.size() == 1);
+    CHECK_FALSE(std::get<TransactionFinished>(all[0]).smtp_error);
+  }
+}
+
 TEST_CASE(
     "informative parts go first with AM-Part only and get no answer, parts not negotiated are not "
     "sent") {

@@ -38,4 +38,12 @@ struct Reply {
 /// text of HT and %d32-126 only; lines of at most 510 octets.
 Typed<Reply> parse_reply(std::string_view text);
 
+/// This project's named member of a TE result (RFC 4037 §10.10 lets a
+/// result carry members after its reason): `SMTP-Error: "552 5.3.4 ..."`,
+/// the permanent reply a callout server's limit gives the message when no
+/// answer could carry an SMTP-Error (docs/ocp-conformance.md, "Limits of
+/// the callout path are the message's"). A processor that does not know it
+/// sees a TE 400 like any other.
+inline constexpr std::string_view kResultSmtpError = "SMTP-Error";
+
 }  // namespace ocp::smtp

@@ -87,6 +87,10 @@ struct TransactionFinished {
   /// order only once none of its transactions is open), so the server never
   /// worked on it, and it may be begun again on another connection.
   bool retryable = false;
+  /// The server's TE result named the reply the message deserves (member
+  /// ocp::smtp::kResultSmtpError, a 5yz reply): one of its limits, which no
+  /// answer could carry. The message's refusal, not a callout failure.
+  std::optional<ocp::smtp::Reply> smtp_error;
 };
 
 /// RFC 4037 §11.23: the PA to a probe().

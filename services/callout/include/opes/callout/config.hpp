@@ -67,7 +67,8 @@ struct Limits {
   // Content a transaction holds in memory: a part a service asked to see
   // whole, or content kept to answer an adaptive part or to feed the next
   // service of a chain. A message that needs more is refused with 552
-  // 5.3.4 naming the limit (TE 400 only where no answer may carry it).
+  // 5.3.4 naming the limit (TE 400 with that reply in its result only
+  // where no answer may carry it).
   std::uint64_t max_buffered_part = 64u << 20;
 };
 

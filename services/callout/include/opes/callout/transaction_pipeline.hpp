@@ -21,7 +21,8 @@
 // (max_buffered_part N octets)` (smtp §3.3.3), the services' transactions
 // abandoned. Only when an answer could not carry that reply (an adaptive
 // content part whose Allow lacks SMTP-Error, or content that is not
-// adaptive at all) does add() fail the transaction instead.
+// adaptive at all) does add() fail the transaction instead, the failure
+// carrying that reply (PipelineFailure::smtp_reply).
 //
 // Shapes. Each service gets the content parts it declared, whatever the
 // connection negotiated: RAWDATA cut into ALLHEADERS + BODY, or ALLHEADERS
@@ -70,6 +71,9 @@ struct PipelineService {
 struct PipelineFailure {
   std::string service;  // empty when the pipeline itself refused (a limit)
   std::string reason;
+  // A limit: the reply the message deserves (552 5.3.4 naming the limit),
+  // for the TE result (ocp::smtp::kResultSmtpError); else empty.
+  std::string smtp_reply;
 
   std::string describe() const;
 };
@@ -124,6 +128,8 @@ class TransactionPipeline {
   void refuse_message();
   void mark_refused(Part& part);
   ocp::Expected<void, PipelineFailure> add_refused(Part& part);
+  std::string limit_reply() const;
+  PipelineFailure limit_failure();  // the transaction fails, its result naming limit_reply()
   bool is_final(const Part& part) const;
   PipelineFailure fail(std::size_t stage, std::string reason);
 
