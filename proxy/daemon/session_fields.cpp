@@ -1,7 +1,5 @@
 #include "session_fields.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <random>
 
@@ -28,15 +26,6 @@ std::string rfc5322_date() {
 
 ocp::smtp::HeaderField received_field(const ReceivedInput& input) {
   return smtp::format_received(input, rfc5322_date());
-}
-
-std::string domain_of(std::string_view path) {
-  const auto at = path.rfind('@');
-  if (at == std::string_view::npos) return {};
-  std::string domain(path.substr(at + 1));
-  std::transform(domain.begin(), domain.end(), domain.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return domain;
 }
 
 }  // namespace opes::proxy

@@ -21,7 +21,4 @@ using smtp::ReceivedInput;  // opes/smtp/received_field.hpp
 
 ocp::smtp::HeaderField received_field(const ReceivedInput& input);
 
-/// The domain of `local@domain` (lower case), or "" without '@'.
-std::string domain_of(std::string_view path);
-
 }  // namespace opes::proxy

@@ -23,7 +23,6 @@ namespace {
 
 using support::log;
 using support::LogLevel;
-using ocp::smtp::ascii::iequals;
 
 constexpr std::size_t kDeliveryChunk = std::size_t{64} << 10;
 
