@@ -5,7 +5,6 @@ mail through to smtp-sink. Clients bind to 127.0.0.x source addresses
 (all of 127/8 is local on Linux) so that several addresses are seen.
 One case per run: capacity_test.py [paths] CASE."""
 
-import argparse
 import os
 import smtplib
 import socket
@@ -13,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import Failure, Gateway, check
+from gateway_harness import Failure, Gateway, check, run_case
 
 CASES = {}
 TIMEOUT = 10
@@ -207,26 +206,5 @@ def the_global_session_limit_answers_421_4_3_2_and_closes(paths):
                 client.close()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -4,6 +4,7 @@ opes-proxy between a client and the sink. Every process is started on a
 free port and killed by PID when the test ends; its stderr is kept for the
 failure report."""
 
+import argparse
 import glob
 import json
 import os
@@ -11,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -29,6 +31,13 @@ FOOTER = "--\nSent through the OPES-SMTP test gateway."
 
 class Failure(Exception):
     pass
+
+
+SKIPPED = 77  # CTest's SKIP_RETURN_CODE for the cases that may skip
+
+
+class Skip(Exception):
+    """A case that cannot run on this machine (e.g. no ::1): exit 77."""
 
 
 def check(condition, what):
@@ -302,3 +311,31 @@ class Gateway:
 
     def quarantined(self):
         return sorted(glob.glob(os.path.join(self.folder.name, "quarantine", "new", "*")))
+
+
+def run_case(cases, errors=()):
+    """The main() of every test file here: reads the paths CTest passes and
+    runs the one case named. `errors`: exceptions besides Failure that fail
+    the case with their text (a broken connection, say)."""
+    parser = argparse.ArgumentParser()
+    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
+                   "disclaimer"):
+        parser.add_argument("--" + option, required=True)
+    parser.add_argument("--source-dir")
+    parser.add_argument("case", choices=sorted(cases))
+    arguments = parser.parse_args()
+    paths = argparse.Namespace(
+        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
+        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
+        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
+        source_dir=arguments.source_dir, folder=None)
+    try:
+        cases[arguments.case](paths)
+    except (Failure, *errors) as failure:
+        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
+        return 1
+    except Skip as skip:
+        print(f"skipped {arguments.case}: {skip}")
+        return SKIPPED
+    print(f"passed {arguments.case}")
+    return 0

@@ -5,7 +5,6 @@ message line, a refusal is logged at the default level, and the syslog
 format prefixes every line with its priority. One case per run:
 log_story_test.py [paths] CASE."""
 
-import argparse
 import datetime
 import os
 import re
@@ -15,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import GTUBE, Failure, Gateway, check
+from gateway_harness import GTUBE, Failure, Gateway, check, run_case
 
 CASES = {}
 
@@ -235,26 +234,5 @@ def client_text_cannot_end_a_log_line_or_forge_a_field(paths):
             check(all(f["event"] != "forged" for f in events(process)), process.log())
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -2,7 +2,6 @@
 opes-callout with the shipped plugins beside it, swaks and Python's smtplib
 as clients. One case per run: opes_proxy_test.py [paths] CASE."""
 
-import argparse
 import json
 import os
 import signal
@@ -15,8 +14,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import (FILTER_URI, FOOTER, GTUBE, QUARANTINE_MARK, STAMP_URI, Failure,
-                             Gateway, Process, callout_config, check, free_port, wait_for_port)
+from gateway_harness import (FILTER_URI, FOOTER, GTUBE, QUARANTINE_MARK, STAMP_URI,
+                             Gateway, Process, callout_config, check, free_port, run_case, wait_for_port)
 
 CASES = {}
 
@@ -480,26 +479,5 @@ def check_config_finds_an_unreadable_certificate_and_an_untraceable_service_uri(
         check(done.returncode == 1 and expected in done.stderr, f"{expected}: {done.returncode} {done.stderr}")
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

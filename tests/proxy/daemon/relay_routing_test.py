@@ -3,15 +3,15 @@ percent hack, a quoted "@", bang paths) from clients outside relay.clients,
 and the real client handed to the upstream by XCLIENT or XFORWARD. Each
 case is one CTest (`proxy relay: <case>`)."""
 
-import argparse
 import os
 import re
 import smtplib
 import sys
 import tempfile
+import time
 
 import postfix_instance
-from gateway_harness import Failure, Gateway, Sink, check
+from gateway_harness import Failure, Gateway, Sink, check, run_case
 from recording_upstream import RecordingUpstream
 
 CASES = {}
@@ -127,6 +127,15 @@ def transactions(proxy_log):
     return re.findall(r"event=smtp\.message .*?transaction=(\S+)", proxy_log)
 
 
+def logged_transactions(proxy, count, timeout=5):
+    """The ids of the first `count` smtp.message lines, once that many are
+    logged: a line may come a moment after the client has its reply."""
+    deadline = time.time() + timeout
+    while len(transactions(proxy.log())) < count and time.time() < deadline:
+        time.sleep(0.05)
+    return transactions(proxy.log())
+
+
 @case
 def xclient_hands_the_real_client_to_the_upstream_which_is_greeted_again(paths):
     with RecordingUpstream(XCLIENT_KEYWORDS) as recorder:
@@ -169,8 +178,7 @@ def xforward_goes_before_every_transaction_with_its_ident(paths):
                 for subject in ("one", "two"):
                     refused = client.sendmail("sender@example.org", ["user@example.net"], message(subject))
                     check(refused == {}, str(refused))
-            check(gateway.proxy.logged("event=smtp.message", timeout=2), gateway.proxy.log())
-            ids = transactions(gateway.proxy.log())
+            ids = logged_transactions(gateway.proxy, 2)
         check(len(ids) == 2, gateway.proxy.log())
         [wire] = recorder.received()
         xforwards = [line for line in wire.split(b"\r\n") if line.startswith(b"XFORWARD")]
@@ -245,26 +253,5 @@ def xclient_lets_a_real_postfix_judge_the_real_client(paths):
         folder.cleanup()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

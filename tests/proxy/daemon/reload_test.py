@@ -6,7 +6,6 @@ sessions finish on the old configuration; a broken file changes nothing.
 Zero failed messages across every reload. One case per run:
 reload_test.py [paths] CASE."""
 
-import argparse
 import json
 import os
 import re
@@ -19,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gateway_harness import (Failure, Gateway, Process, callout_config, check, free_port,
-                             proxy_config)
+                             proxy_config, run_case)
 
 CASES = {}
 
@@ -298,26 +297,5 @@ def a_proxy_reload_moves_new_sessions_to_a_new_callout_server_and_ends_the_old_c
         check("callout.link_failed" not in gateway.proxy.log(), gateway.proxy.log())
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -6,14 +6,14 @@ header-stamp-headers (ALLHEADERS) are both included, and paired with each
 other, so every pair of RAWDATA with ALLHEADERS services is here.
 One case per unordered pair, both orders: service_pairs_test.py [paths] CASE."""
 
-import argparse
 import itertools
 import os
 import smtplib
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import (DISCLAIMER_URI, FILTER_URI, GTUBE, MAP_URI, STAMP_URI, Failure, Gateway, check)
+from gateway_harness import (DISCLAIMER_URI, FILTER_URI, GTUBE, MAP_URI, STAMP_URI, Failure, Gateway,
+                             check, run_case)
 
 HEADERS_URI = "urn:opes-smtp:service:header-stamp-headers"
 RAW_STAMP = "X-Scanned-By: OPES-SMTP test"      # header-stamp, as the harness configures it
@@ -120,24 +120,5 @@ CASES[bypassed_header_service_is_not_in_opes_via_and_the_filter_still_rejects.__
     bypassed_header_service_is_not_in_opes_via_and_the_filter_still_rejects
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map", "disclaimer"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except (Failure, smtplib.SMTPException, OSError) as failure:
-        print(f"FAILED {arguments.case}: {failure!r}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES, errors=(smtplib.SMTPException, OSError)))

@@ -4,7 +4,6 @@ within shutdown_grace_seconds, one still in DATA after it is cut with 421 and
 delivered nowhere, every callout connection ends with CE, and the process
 exits 0. One case per run: shutdown_test.py [paths] CASE."""
 
-import argparse
 import os
 import signal
 import socket
@@ -12,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import Failure, Gateway, check  # noqa: E402
+from gateway_harness import Failure, Gateway, check, run_case  # noqa: E402
 
 CASES = {}
 GOODBYE = b"421 4.3.2 gateway.test Service shutting down\r\n"
@@ -192,26 +191,5 @@ def a_client_still_in_data_after_the_grace_period_is_cut_with_421_and_nothing_is
         check_callout_saw_ce(gateway)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -6,7 +6,6 @@ of the callout path answered 5xx. The upstream is a small SMTP server that
 records every octet it receives. One case per run: strictness_test.py
 [paths] CASE."""
 
-import argparse
 import os
 import re
 import smtplib
@@ -16,7 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import Failure, Gateway, check, free_port
+from gateway_harness import Failure, Gateway, check, free_port, run_case
 
 CASES = {}
 TIMEOUT = 20
@@ -388,26 +387,5 @@ def a_message_over_the_callout_servers_max_buffered_part_gets_552_naming_the_lim
     upstream.close()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -6,7 +6,6 @@ spooled, and the Received field's UTF8SMTP and IPv6 literal. Real peers:
 smtp-sink (which offers DSN unless -N), opes-callout, smtplib.
 One case per run: trace_and_esmtp_test.py [paths] CASE."""
 
-import argparse
 import glob
 import os
 import re
@@ -16,14 +15,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import Failure, Gateway, check
+from gateway_harness import Gateway, Skip, check, run_case
 
 CASES = {}
-SKIPPED = 77  # CTest's SKIP_RETURN_CODE for these cases
-
-
-class Skip(Exception):
-    pass
 
 # A relay policy that does not cover 127.0.0.1: the test client is an
 # outsider who may still send to the local domain example.net.
@@ -255,29 +249,5 @@ def an_ipv6_client_is_received_as_an_ipv6_address_literal(paths):
                         r"\(opes-proxy\) with ESMTP id ", dump), dump)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    except Skip as skip:
-        print(f"skipped {arguments.case}: {skip}")
-        return SKIPPED
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))

@@ -5,7 +5,6 @@ what it gets, smtp-sink (no STARTTLS) and a recorder that breaks the
 handshake. Each failure is logged with its own reason. Each case is one
 CTest (`proxy upstream tls: <case>`)."""
 
-import argparse
 import json
 import os
 import signal
@@ -14,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-from gateway_harness import (STAMP_URI, Failure, Gateway, Process, callout_config, check,
-                             free_port)
+from gateway_harness import (STAMP_URI, Gateway, Process, callout_config, check,
+                             free_port, run_case)
 from recording_upstream import RecordingUpstream
 
 CASES = {}
@@ -269,26 +268,5 @@ def the_callout_connection_checks_its_server_name_the_same_way(paths):
         work.cleanup()
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for option in ("opes-proxy", "opes-callout", "header-stamp", "content-filter", "recipient-map",
-                   "disclaimer", "source-dir"):
-        parser.add_argument("--" + option, required=True)
-    parser.add_argument("case", choices=sorted(CASES))
-    arguments = parser.parse_args()
-    paths = argparse.Namespace(
-        opes_proxy=arguments.opes_proxy, opes_callout=arguments.opes_callout,
-        header_stamp=arguments.header_stamp, content_filter=arguments.content_filter,
-        recipient_map=arguments.recipient_map, disclaimer=arguments.disclaimer,
-        source_dir=arguments.source_dir, folder=None)
-    try:
-        CASES[arguments.case](paths)
-    except Failure as failure:
-        print(f"FAILED {arguments.case}: {failure}", file=sys.stderr)
-        return 1
-    print(f"passed {arguments.case}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_case(CASES))
