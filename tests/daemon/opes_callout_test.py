@@ -242,6 +242,8 @@ def a_wrong_abi_plugin_is_reported_and_the_others_still_run():
     with Daemon(ARGS.opes_callout, wrong_abi_config(optional=True)) as daemon, daemon.connect() as client:
         line = daemon.wait_for_log(r"level=warning event=catalog-problem .*plugin 'wrong-abi' left out")
         check(ARGS.wrong_abi in line and "ABI 2.0" in line and "ABI 1.0" in line, f"log line {line!r}")
+        # The service's line follows the plugin's; stderr is read as it comes.
+        daemon.wait_for_log(r"level=warning event=catalog-problem .*service 'legacy' left out")
         check_wrong_abi_message(daemon.stderr())
         client.start()
         nr = client.negotiate_receiver()
