@@ -34,6 +34,16 @@ smtp::ServerOptions server_options(const ProxyConfig& config) {
   return options;
 }
 
+/// RFC 5321 §3.1: 421 instead of the greeting, then the connection closes.
+boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, std::string text) {
+  const std::string refusal = make_reply(421, std::move(text)).wire();
+  try {
+    co_await stream.write(refusal, std::chrono::seconds(5));
+  } catch (const boost::system::system_error&) {
+  }
+  stream.close();
+}
+
 const ServiceGroup& group_of(const ProxyConfig& config, const Listener& listener) {
   // The configuration checks that the group exists and that there is one.
   return *config.find_group(listener.service_group);
@@ -357,14 +367,8 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
   if (context.open_sessions.fetch_add(1) >= context.config.limits.max_sessions) {
     context.open_sessions.fetch_sub(1);
     log(LogLevel::warning, "smtp.too_many_sessions", {{"peer", stream.peer()}});
-    const std::string refusal = make_reply(421, "4.3.2 " + context.config.hostname +
-                                                    " Too many connections, try again later")
-                                        .wire();
-    try {
-      co_await stream.write(refusal, std::chrono::seconds(5));
-    } catch (const boost::system::system_error&) {
-    }
-    stream.close();
+    std::string refusal = "4.3.2 " + context.config.hostname + " Too many connections, try again later";
+    co_await refuse_before_greeting(stream, std::move(refusal));
     co_return;
   }
   struct Release {
@@ -382,14 +386,9 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
            {"max", std::to_string(context.client_limits.limit(ClientLimits::Kind::session))}});
       // RFC 5321 §3.1: 421 instead of the greeting; 4.7.0 (RFC 3463 §3.8):
       // a policy refusal, to be tried again later.
-      const std::string refusal = make_reply(421, "4.7.0 " + context.config.hostname +
-                                                      " Too many connections from your address, try again later")
-                                          .wire();
-      try {
-        co_await stream.write(refusal, std::chrono::seconds(5));
-      } catch (const boost::system::system_error&) {
-      }
-      stream.close();
+      std::string refusal =
+          "4.7.0 " + context.config.hostname + " Too many connections from your address, try again later";
+      co_await refuse_before_greeting(stream, std::move(refusal));
       co_return;
     }
   }

@@ -384,14 +384,7 @@ void ServerCore::count_if_bad(std::uint16_t code) {
   const bool bad = (code >= 500 && code <= 504) || code == 555;
   if (!bad || limits_.max_bad_commands == 0 || mode_ == Mode::closed) return;
   if (++bad_commands_ < limits_.max_bad_commands) return;
-  output_ += make_reply(421, "4.7.0", options_.domain + " Error: too many errors",
-                        options_.enhanced_status_codes)
-                 .wire();
-  flush_now_ = true;
-  mode_ = Mode::closed;
-  awaiting_ = Awaiting::nothing;
-  discard_input();
-  events_.push_back(CloseRequested{CloseReason::too_many_errors});
+  close_with_421("4.7.0", "Error: too many errors", CloseReason::too_many_errors);
 }
 
 void ServerCore::close_if_data_pipelined() {
@@ -402,14 +395,19 @@ void ServerCore::close_if_data_pipelined() {
   // command (a quoted "MAIL FROM:" and "RCPT TO:") could start a transaction
   // the client never meant. Nothing of it is read; the session closes.
   if (mode_ == Mode::closed || input().empty()) return;
-  output_ += make_reply(421, "4.5.0", options_.domain + " Error: SMTP protocol synchronization",
+  close_with_421("4.5.0", "Error: SMTP protocol synchronization", CloseReason::pipelining_violation);
+}
+
+void ServerCore::close_with_421(std::string_view enhanced_status, std::string_view text,
+                                CloseReason reason) {
+  output_ += make_reply(421, enhanced_status, options_.domain + " " + std::string(text),
                         options_.enhanced_status_codes)
                  .wire();
   flush_now_ = true;
   mode_ = Mode::closed;
   awaiting_ = Awaiting::nothing;
   discard_input();
-  events_.push_back(CloseRequested{CloseReason::pipelining_violation});
+  events_.push_back(CloseRequested{reason});
 }
 
 void ServerCore::reset_transaction() noexcept {

@@ -139,6 +139,8 @@ class ServerCore {
   void count_if_bad(std::uint16_t code);
   /// After a refused DATA: input behind it means the client sent the message.
   void close_if_data_pipelined();
+  /// 421 and the session ends: nothing more is read.
+  void close_with_421(std::string_view enhanced_status, std::string_view text, CloseReason reason);
   void reset_transaction() noexcept;
   void discard_input() noexcept;
   std::string_view input() const noexcept;
