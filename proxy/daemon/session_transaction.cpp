@@ -26,10 +26,6 @@ using support::LogLevel;
 
 constexpr std::size_t kDeliveryChunk = std::size_t{64} << 10;
 
-Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
-
-bool positive(const Reply& reply) { return reply.code >= 200 && reply.code < 300; }
-
 std::vector<processor::EsmtpParameter> esmtp_parameters(const smtp::PathArgument& path) {
   std::vector<processor::EsmtpParameter> parameters;
   for (const auto& parameter : path.parameters)
@@ -132,7 +128,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
            {"session", session_id_},
            {"limit", "limits.max_transactions_per_client"},
            {"max", std::to_string(context_.client_limits.limit(ClientLimits::Kind::transaction))}});
-      co_return make_reply(451, "4.7.1 Too many open transactions from your address, try again later");
+      co_return Reply::line(451, "4.7.1 Too many open transactions from your address, try again later");
     }
   }
   transaction_.emplace();
@@ -234,7 +230,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
   }
   delivery().set_client(forwarded_client());
   Reply upstream = co_await delivery().mail(t.mail);
-  if (!positive(upstream)) {
+  if (!upstream.is_positive()) {
     if (t.adaptation) t.adaptation->finish();
     transaction_.reset();
     co_return upstream;
@@ -253,7 +249,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_rcpt(const smtp::PathArgument& pat
          {"transaction", t.id},
          {"recipient", path.path},
          {"cause", std::string(describe(verdict))}});
-    co_return make_reply(554, "5.7.1 <" + path.path + ">: Relay access denied");
+    co_return Reply::line(554, "5.7.1 <" + path.path + ">: Relay access denied");
   }
   smtp::PathArgument recipient = path;
   if (t.adaptation) {
@@ -265,7 +261,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_rcpt(const smtp::PathArgument& pat
     }
   }
   Reply upstream = co_await delivery().rcpt(recipient);
-  if (positive(upstream)) t.recipients.push_back(recipient.path);
+  if (upstream.is_positive()) t.recipients.push_back(recipient.path);
   co_return upstream;
 }
 
@@ -290,7 +286,7 @@ processor::HeaderInsertion SmtpSession::header_insertion() const {
 boost::asio::awaitable<Reply> SmtpSession::on_data() {
   MailTransaction& t = *transaction_;
   if (t.tempfailed) co_return processor::failure_reply();
-  if (t.recipients.empty()) co_return make_reply(554, "5.5.1 No valid recipients");
+  if (t.recipients.empty()) co_return Reply::line(554, "5.5.1 No valid recipients");
   MessageFlowSettings settings;
   settings.spill_directory = config_.work_directory;
   settings.memory_buffer = config_.limits.memory_buffer;
@@ -298,7 +294,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data() {
   settings.keep_original = t.adaptation && group_.on_failure == FailurePolicy::pass;
   t.flow = std::make_unique<MessageFlow>(t.adaptation.get(), header_insertion(), settings);
   in_data_ = true;
-  co_return make_reply(354, "End data with <CR><LF>.<CR><LF>");
+  co_return Reply::line(354, "End data with <CR><LF>.<CR><LF>");
 }
 
 boost::asio::awaitable<Reply> SmtpSession::deliver(processor::SpillBuffer& output) {
@@ -333,13 +329,13 @@ Reply SmtpSession::quarantine(processor::SpillBuffer& output) {
     if (auto committed = message->commit(); committed) {
       log(LogLevel::info, "proxy.quarantined",
           {{"transaction", t.id}, {"file", committed->string()}});
-      return make_reply(250, "2.0.0 Ok: quarantined as " + committed->filename().string());
+      return Reply::line(250, "2.0.0 Ok: quarantined as " + committed->filename().string());
     } else {
       problem = committed.error();
     }
   }
   log_error("proxy.quarantine_failed", problem);
-  return make_reply(451, "4.3.0 Cannot quarantine the message now, try again later");
+  return Reply::line(451, "4.3.0 Cannot quarantine the message now, try again later");
 }
 
 boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end) {
@@ -382,7 +378,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
   switch (outcome.kind) {
     case MessageOutcome::Kind::deliver:
       result = co_await deliver(t.flow->output());
-      if (!positive(result)) {
+      if (!result.is_positive()) {
         summary = config_.upstream ? "refused upstream" : "not spooled";
       } else if (summary.empty()) {
         summary = config_.upstream ? "delivered" : "spooled";
@@ -393,12 +389,12 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
       summary = "rejected by the callout server";
       break;
     case MessageOutcome::Kind::discard:
-      result = make_reply(250, "2.0.0 Ok: discarded by content policy");
+      result = Reply::line(250, "2.0.0 Ok: discarded by content policy");
       summary = "discarded";
       break;
     case MessageOutcome::Kind::quarantine:
       result = quarantine(t.flow->output());
-      summary = positive(result) ? "quarantined" : "quarantine failed";
+      summary = result.is_positive() ? "quarantined" : "quarantine failed";
       break;
     case MessageOutcome::Kind::failed:
     case MessageOutcome::Kind::local_error:
@@ -409,7 +405,7 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
   if (t.adaptation) t.adaptation->finish();
   log_message(result, summary,
               outcome.kind == MessageOutcome::Kind::reject ? outcome.service : std::string());
-  bool notify = positive(result) && t.request.trace &&
+  bool notify = result.is_positive() && t.request.trace &&
                 outcome.kind == MessageOutcome::Kind::deliver;
   if (notify && !may_request_trace_notification(config_, stream_.peer_address())) {
     // draft §4.2 leaves the audience open and §6 accepts that notifications
@@ -465,12 +461,12 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
   smtp::PathArgument from{notification.envelope_from, {}};
   if (notification.eight_bit) from.parameters.push_back({"BODY", "8BITMIME"});
   Reply result = co_await delivery().mail(from);
-  if (positive(result)) {
+  if (result.is_positive()) {
     // Named, not a temporary in the co_await expression: GCC 12 destroys
     // such temporaries twice.
     const smtp::PathArgument to{notification.recipient, {}};
     result = co_await delivery().rcpt(to);
-    if (positive(result)) {
+    if (result.is_positive()) {
       if (auto refusal = co_await delivery().begin_data()) {
         result = *refusal;
       } else {
@@ -478,9 +474,9 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
         result = co_await delivery().end_data();
       }
     }
-    if (!positive(result)) co_await delivery().reset();
+    if (!result.is_positive()) co_await delivery().reset();
   }
-  log(positive(result) ? LogLevel::info : LogLevel::warning, "proxy.trace_notification",
+  log(result.is_positive() ? LogLevel::info : LogLevel::warning, "proxy.trace_notification",
       {{"peer", stream_.peer()},
        {"transaction", id},
        {"recipient", notification.recipient},
@@ -492,7 +488,7 @@ boost::asio::awaitable<void> SmtpSession::send_trace_notification(
 void SmtpSession::log_message(const Reply& reply, std::string_view outcome,
                               std::string_view service) {
   const MailTransaction& t = *transaction_;
-  const LogLevel level = positive(reply) ? LogLevel::info : LogLevel::warning;
+  const LogLevel level = reply.is_positive() ? LogLevel::info : LogLevel::warning;
   // The service that refused, as the callout server named it: with the
   // transaction id (also the callout server's and the plugins' field), the
   // line says who refused what without a second log to look in.

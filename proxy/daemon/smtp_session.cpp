@@ -15,8 +15,6 @@ namespace {
 using support::log;
 using support::LogLevel;
 
-Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
-
 smtp::ServerLimits server_limits(const ProxyConfig& config) {
   smtp::ServerLimits limits;
   limits.max_data_line = config.limits.max_line_length;
@@ -36,7 +34,7 @@ smtp::ServerOptions server_options(const ProxyConfig& config) {
 
 /// RFC 5321 §3.1: 421 instead of the greeting, then the connection closes.
 boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, std::string text) {
-  const std::string refusal = make_reply(421, std::move(text)).wire();
+  const std::string refusal = Reply::line(421, std::move(text)).wire();
   try {
     co_await stream.write(refusal, std::chrono::seconds(5));
   } catch (const boost::system::system_error&) {
@@ -86,7 +84,7 @@ boost::asio::awaitable<void> SmtpSession::say_shutting_down() {
   // RFC 5321 §3.8: a server that must shut down may close with 421 (with
   // its domain, §4.2); RFC 3463 X.3.2: not accepting messages.
   const std::string goodbye =
-      make_reply(421, "4.3.2 " + config_.hostname + " Service shutting down").wire();
+      Reply::line(421, "4.3.2 " + config_.hostname + " Service shutting down").wire();
   try {
     co_await flush(true);
     co_await stream_.write(goodbye, std::chrono::seconds(5));
@@ -184,7 +182,7 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
   if (must_leave()) {
     // Shutting down: no new transaction (and none goes on past the grace
     // period). QUIT, RSET and NOOP the core answers itself.
-    reply(make_reply(421, "4.3.2 " + config_.hostname + " Service shutting down"));
+    reply(Reply::line(421, "4.3.2 " + config_.hostname + " Service shutting down"));
     closing_ = true;
     co_return;
   }
@@ -194,13 +192,13 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       co_await end_transaction(false);
       helo_ = command.argument.substr(0, 255);
       esmtp_ = command.verb == smtp::Verb::ehlo;
-      reply(esmtp_ ? ehlo_answer(command.argument) : make_reply(250, config_.hostname));
+      reply(esmtp_ ? ehlo_answer(command.argument) : Reply::line(250, config_.hostname));
       break;
     case smtp::Verb::starttls:
       if (!context_.server_tls) {
-        reply(make_reply(502, "5.5.1 STARTTLS not available"));
+        reply(Reply::line(502, "5.5.1 STARTTLS not available"));
       } else {
-        reply(make_reply(220, "2.0.0 Ready to start TLS"));
+        reply(Reply::line(220, "2.0.0 Ready to start TLS"));
       }
       break;
     case smtp::Verb::mail:
@@ -238,17 +236,17 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
                                       smtp::PathRole::forward_path);
       }
       reply(answer ? *answer
-                   : vrfy ? make_reply(252, "2.5.0 Cannot VRFY user, but will accept message")
-                          : make_reply(502, "5.5.1 EXPN not available"));
+                   : vrfy ? Reply::line(252, "2.5.0 Cannot VRFY user, but will accept message")
+                          : Reply::line(502, "5.5.1 EXPN not available"));
       break;
     }
     case smtp::Verb::auth:
     case smtp::Verb::atrn:
     case smtp::Verb::host:
-      reply(make_reply(502, "5.5.1 " + command.verb_text + " not available here"));
+      reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
       break;
     default:
-      reply(make_reply(500, "5.5.1 Command unrecognized"));
+      reply(Reply::line(500, "5.5.1 Command unrecognized"));
       break;
   }
 }
@@ -269,7 +267,7 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
   } else if (std::holds_alternative<smtp::TlsRequested>(event)) {
     co_await start_tls();
   } else if (std::holds_alternative<smtp::ContinuationLine>(event)) {
-    reply(make_reply(501, "5.5.2 No exchange in progress"));
+    reply(Reply::line(501, "5.5.2 No exchange in progress"));
   } else if (auto* close = std::get_if<smtp::CloseRequested>(&event)) {
     if (close->reason == smtp::CloseReason::pipelining_violation) {
       log(LogLevel::info, "smtp.pipelining_violation",
@@ -342,7 +340,7 @@ boost::asio::awaitable<void> SmtpSession::run() {
                                            : "no command within the timeout");
     // RFC 5321 §4.5.3.2: the server may close after a timeout; say why.
     const std::string goodbye =
-        make_reply(421, "4.4.2 " + config_.hostname + " Timeout, closing connection").wire();
+        Reply::line(421, "4.4.2 " + config_.hostname + " Timeout, closing connection").wire();
     try {
       co_await stream_.write(goodbye, std::chrono::seconds(5));
     } catch (const boost::system::system_error&) {

@@ -27,8 +27,6 @@ namespace {
 using support::log;
 using support::LogLevel;
 
-Reply make_reply(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
-
 /// Message content is written in batches of this size.
 constexpr std::size_t kWriteBatch = std::size_t{64} << 10;
 
@@ -62,8 +60,6 @@ bool upstream_takes(const smtp::ServerCapabilities& caps, const smtp::MailParame
 struct Unsupported {
   Reply reply;
 };
-
-bool is_positive(const Reply& reply) { return reply.code >= 200 && reply.code < 300; }
 
 class UpstreamDelivery final : public Delivery {
  public:
@@ -99,7 +95,7 @@ class UpstreamDelivery final : public Delivery {
         co_await forward_client();
         reply = co_await command(mail_line(reverse_path));
       }
-      if (!is_positive(reply)) in_transaction_ = false;
+      if (!reply.is_positive()) in_transaction_ = false;
       co_return reply;
     } catch (const UpstreamFailure& failure) {
       co_return fail(failure.reason);
@@ -202,7 +198,7 @@ class UpstreamDelivery final : public Delivery {
         forwarded.parameters.push_back(parameter);
       } else if (smtp::requests_smtputf8(smtp::PathArgument{"", {parameter}})) {
         // RFC 6531 §3.2: the message needs SMTPUTF8 all the way.
-        throw Unsupported{make_reply(553, "5.6.7 The next hop does not support SMTPUTF8")};
+        throw Unsupported{Reply::line(553, "5.6.7 The next hop does not support SMTPUTF8")};
       }
     }
     return smtp::format_mail(forwarded);
@@ -377,7 +373,7 @@ class UpstreamDelivery final : public Delivery {
   Reply fail(const std::string& reason) {
     log(LogLevel::warning, "upstream.failed", {{"upstream", describe()}, {"reason", reason}});
     drop();
-    return make_reply(451, "4.4.1 Upstream mail server unavailable, try again later");
+    return Reply::line(451, "4.4.1 Upstream mail server unavailable, try again later");
   }
 
   void drop() {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ocp/types.hpp"
@@ -21,6 +22,11 @@ struct Reply {
   std::uint16_t code = 0;          // 200..559, second digit 0..5 (Reply-code)
   std::vector<std::string> lines;  // the text of each line; at least one (it may be empty)
 
+  /// A reply of one line: Reply::line(250, "2.0.0 Ok").
+  static Reply line(std::uint16_t code, std::string text) { return Reply{code, {std::move(text)}}; }
+
+  /// 2yz: the command was accepted (RFC 5321 §4.2.1).
+  bool is_positive() const noexcept { return code >= 200 && code < 300; }
   /// 4yz or 5yz: what an SMTP-Error must carry (an SMTP *error*, smtp §3.3.3).
   bool is_error() const noexcept { return code >= 400 && code < 600; }
 
