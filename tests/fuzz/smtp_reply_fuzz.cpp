@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocp/smtp/xtext.hpp"
 #include "opes/smtp/client_core.hpp"
 #include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/data_reader.hpp"
@@ -22,7 +23,6 @@
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/path_argument.hpp"
 #include "opes/smtp/sender_routing.hpp"
-#include "opes/smtp/xtext.hpp"
 
 namespace {
 
@@ -106,8 +106,8 @@ void check_paths(std::string_view input) {
     (void)parse_mail_from(line, options);
     (void)parse_rcpt_to(line, options);
   }
-  if (auto decoded = decode_xtext(line)) {
-    auto again = decode_xtext(encode_xtext(*decoded));
+  if (auto decoded = ocp::smtp::decode_xtext(line)) {
+    auto again = ocp::smtp::decode_xtext(ocp::smtp::encode_xtext(*decoded));
     if (!again || *again != *decoded) violated("xtext encoding does not round-trip");
   }
 }

@@ -2,7 +2,7 @@
 
 #include "ascii.hpp"
 #include "opes/processor/agent_id.hpp"
-#include "opes/processor/xtext.hpp"
+#include "ocp/smtp/xtext.hpp"
 
 namespace opes::processor {
 
@@ -28,7 +28,7 @@ ocp::Expected<BypassRequest, ocp::smtp::Reply> read_bypass_value(std::string_vie
   if (xtext.size() > BypassRequest::kMaxValueLength) {
     return refuse("OPESBYPASS value is longer than 2048 octets");
   }
-  auto decoded = decode_xtext(xtext);
+  auto decoded = ocp::smtp::decode_xtext(xtext);
   if (!decoded) return refuse("OPESBYPASS value is not xtext, " + decoded.error().reason);
   BypassRequest request;
   bool star = false;

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "ascii.hpp"
-#include "opes/smtp/xtext.hpp"
+#include "ocp/smtp/xtext.hpp"
 
 namespace opes::smtp {
 
@@ -26,7 +26,7 @@ std::string address_value(std::string_view address) {
 
 std::string encoded(std::string_view value) {
   if (value.empty()) return std::string(kUnavailable);
-  std::string text = encode_xtext(value);
+  std::string text = ocp::smtp::encode_xtext(value);
   return text.size() > kMaxForwardValue ? std::string(kUnavailable) : text;
 }
 

@@ -3,7 +3,7 @@
 #include <array>
 
 #include "ascii.hpp"
-#include "opes/smtp/xtext.hpp"
+#include "ocp/smtp/xtext.hpp"
 
 namespace opes::smtp {
 
@@ -36,7 +36,7 @@ bool offered_for_rcpt(std::string_view keyword, const OfferedExtensions& offered
 /// RFC 3461 §4.2, §4.4: "prior to encoding as xtext MUST consist entirely of
 /// printable (graphic and white space) characters from the US-ASCII repertoire".
 ocp::Expected<void, CommandError> check_xtext(std::string_view keyword, std::string_view xtext) {
-  auto decoded = decode_xtext(xtext);
+  auto decoded = ocp::smtp::decode_xtext(xtext);
   if (!decoded) return ocp::unexpected(bad_dsn(std::string(keyword) + " value is not xtext"));
   for (char c : *decoded) {
     if (c < 32 || c > 126) {

@@ -1,6 +1,6 @@
-#include "opes/processor/xtext.hpp"
+#include "ocp/smtp/xtext.hpp"
 
-namespace opes::processor {
+namespace ocp::smtp {
 
 namespace {
 
@@ -11,39 +11,40 @@ bool is_xchar(char c) noexcept {
   return octet >= 33 && octet <= 126 && c != '+' && c != '=';
 }
 
-/// RFC 3461 §4: hexchar digits are upper case only.
+/// RFC 3461 §4: "hexchar = ASCII "+" immediately followed by two upper case
+/// hexadecimal digits".
 int upper_hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
-PolicyError bad_xtext(std::size_t offset, std::string_view why) {
-  return PolicyError{"octet " + std::to_string(offset) + ": " + std::string(why)};
+XtextError bad_xtext(std::size_t offset, std::string_view why) {
+  return XtextError{offset, "octet " + std::to_string(offset) + ": " + std::string(why)};
 }
 
 }  // namespace
 
-ocp::Expected<std::string, PolicyError> decode_xtext(std::string_view xtext) {
+Expected<std::string, XtextError> decode_xtext(std::string_view xtext) {
   std::string octets;
   octets.reserve(xtext.size());
   for (std::size_t i = 0; i < xtext.size(); ++i) {
     const char c = xtext[i];
     if (c == '+') {
-      if (i + 2 >= xtext.size()) {
-        return ocp::unexpected(bad_xtext(i, "\"+\" needs two hexadecimal digits"));
+      if (xtext.size() - i < 3) {
+        return unexpected(bad_xtext(i, "\"+\" needs two hexadecimal digits"));
       }
       const int high = upper_hex_value(xtext[i + 1]);
       const int low = upper_hex_value(xtext[i + 2]);
       if (high < 0 || low < 0) {
-        return ocp::unexpected(bad_xtext(i, "\"+\" needs two upper-case hexadecimal digits"));
+        return unexpected(bad_xtext(i, "\"+\" needs two upper-case hexadecimal digits"));
       }
       octets.push_back(static_cast<char>(high * 16 + low));
       i += 2;
       continue;
     }
     if (!is_xchar(c)) {
-      return ocp::unexpected(bad_xtext(i, c == '=' ? "\"=\" must be sent as +3D" : "not an xchar"));
+      return unexpected(bad_xtext(i, c == '=' ? "\"=\" must be sent as +3D" : "not an xchar"));
     }
     octets.push_back(c);
   }
@@ -67,4 +68,4 @@ std::string encode_xtext(std::string_view octets) {
   return xtext;
 }
 
-}  // namespace opes::processor
+}  // namespace ocp::smtp
