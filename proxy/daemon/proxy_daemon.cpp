@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "daemon_state.hpp"
+#include "opes/support/endpoint_text.hpp"
 #include "opes/support/log.hpp"
 #include "smtp_session.hpp"
 
@@ -34,12 +35,6 @@ using support::LogLevel;
 /// and QUIT, then for the callout connections' CE.
 constexpr auto kShutdownFarewell = std::chrono::seconds(10);
 constexpr auto kCalloutFarewell = std::chrono::seconds(5);
-
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  const std::string address = endpoint.address().to_string();
-  return (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
-         std::to_string(endpoint.port());
-}
 
 /// Accepts on `slot` until it is closed (a reload removed it, or the
 /// shutdown). Each client goes to the next thread, on the configuration
@@ -181,7 +176,7 @@ ocp::Expected<std::shared_ptr<ListenerSlot>, std::string> open_listener(DaemonSt
 }
 
 void start_accepting(DaemonState& state, const std::shared_ptr<ListenerSlot>& slot) {
-  std::cout << "opes-proxy listening on " << endpoint_text(slot->acceptor.local_endpoint())
+  std::cout << "opes-proxy listening on " << support::endpoint_text(slot->acceptor.local_endpoint())
             << std::endl;
   asio::co_spawn(state.main_context(), accept_clients(state, slot), asio::detached);
 }

@@ -16,6 +16,8 @@
 #include <optional>
 #include <variant>
 
+#include "opes/support/endpoint_text.hpp"
+
 namespace opes::proxy {
 
 namespace {
@@ -83,12 +85,6 @@ asio::awaitable<void> within(asio::awaitable<void> operation, Duration timeout) 
   if (auto failure = std::get<0>(result).failure) std::rethrow_exception(failure);
 }
 
-std::string describe(const tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  const std::string text = address.to_string();
-  return (address.is_v6() ? "[" + text + "]" : text) + ":" + std::to_string(endpoint.port());
-}
-
 }  // namespace
 
 MailStream::MailStream(tcp::socket socket)
@@ -100,7 +96,7 @@ MailStream::MailStream(tcp::socket socket)
   if (!ec) {
     peer_port_ = endpoint.port();
     peer_address_ = endpoint.address().to_string();
-    peer_ = describe(endpoint);
+    peer_ = support::endpoint_text(endpoint);
   } else {
     peer_address_ = peer_ = "unknown";
   }

@@ -69,12 +69,6 @@ ocp::Expected<Listener, std::string> parse_listen_address(std::string_view text)
   return Listener{std::string(address), static_cast<std::uint16_t>(port), std::nullopt};
 }
 
-std::string endpoint_text(std::string_view address, std::uint16_t port) {
-  const bool ipv6 = address.find(':') != std::string_view::npos;
-  return (ipv6 ? "[" + std::string(address) + "]" : std::string(address)) + ":" +
-         std::to_string(port);
-}
-
 ocp::Expected<CommandLine, std::string> parse_command_line(
     const std::vector<std::string_view>& arguments) {
   CommandLine command;

@@ -35,9 +35,6 @@ ocp::Expected<CommandLine, std::string> parse_command_line(
 /// Reads "ADDR:PORT" or "[IPv6]:PORT"; ADDR must be an IP literal.
 ocp::Expected<Listener, std::string> parse_listen_address(std::string_view text);
 
-/// "127.0.0.1:1344", or "[::1]:1344" for IPv6.
-std::string endpoint_text(std::string_view address, std::uint16_t port);
-
 std::string usage_text();
 
 }  // namespace opes::callout::daemon

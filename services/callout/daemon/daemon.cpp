@@ -15,6 +15,7 @@
 #include "opes/callout/log.hpp"
 #include "opes/callout/server.hpp"
 #include "opes/callout/service_catalog.hpp"
+#include "opes/support/endpoint_text.hpp"
 
 namespace opes::callout::daemon {
 
@@ -81,7 +82,7 @@ class Daemon {
     const std::vector<std::uint16_t> ports = server_.bound_ports();
     for (std::size_t i = 0; i < ports.size(); ++i) {
       std::printf("opes-callout listening on %s\n",
-                  endpoint_text(started_with_.listeners[i].address, ports[i]).c_str());
+                  support::endpoint_text(started_with_.listeners[i].address, ports[i]).c_str());
     }
     std::fflush(stdout);
   }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "opes/callout/log.hpp"
+#include "opes/support/endpoint_text.hpp"
 
 namespace opes::callout {
 
@@ -30,11 +31,12 @@ struct SessionControl {
   std::function<void(const std::string&)> renew;  // drain, then CE {200 reason}
 };
 
-std::string endpoint_text(const tcp::socket& socket) {
+/// The peer for PeerInfo and the logs; "unknown" once the socket lost it.
+std::string peer_text(const tcp::socket& socket) {
   boost::system::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "unknown";
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  return support::endpoint_text(endpoint);
 }
 
 std::shared_ptr<ssl::context> make_tls_context(const TlsSettings& settings, std::string& error) {
@@ -215,7 +217,7 @@ struct Server::Impl {
   }
 
   asio::awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<ssl::context> tls) {
-    PeerInfo peer{endpoint_text(socket), true, {}};
+    PeerInfo peer{peer_text(socket), true, {}};
     ssl::stream<tcp::socket> stream(std::move(socket), *tls);
     asio::steady_timer deadline(stream.get_executor());
     deadline.expires_after(kHandshakeTimeout);
@@ -256,7 +258,7 @@ struct Server::Impl {
         continue;
       }
       if (live.load() >= max_connections) {
-        log(LogLevel::warning, "connection-refused", {{"peer", endpoint_text(socket)}, {"cause", "max_connections reached"}});
+        log(LogLevel::warning, "connection-refused", {{"peer", peer_text(socket)}, {"cause", "max_connections reached"}});
         continue;  // the socket closes as it goes out of scope
       }
       socket.set_option(tcp::no_delay(true));
@@ -264,7 +266,7 @@ struct Server::Impl {
         auto executor = socket.get_executor();
         asio::co_spawn(executor, serve_tls(std::move(socket), tls), asio::detached);
       } else {
-        const PeerInfo peer{endpoint_text(socket), false, {}};
+        const PeerInfo peer{peer_text(socket), false, {}};
         start_session(std::move(socket), peer);
       }
     }
@@ -282,7 +284,7 @@ ocp::Expected<void, std::string> Server::listen(const std::vector<Listener>& lis
     if (listener.tls) {
       std::string error;
       tls = make_tls_context(*listener.tls, error);
-      if (!tls) return ocp::unexpected("listener " + listener.address + ":" + std::to_string(listener.port) + ": " + error);
+      if (!tls) return ocp::unexpected("listener " + support::endpoint_text(listener.address, listener.port) + ": " + error);
     }
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(listener.address, ec);
@@ -294,7 +296,7 @@ ocp::Expected<void, std::string> Server::listen(const std::vector<Listener>& lis
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return ocp::unexpected("listener " + listener.address + ":" + std::to_string(listener.port) + ": " + ec.message());
+      return ocp::unexpected("listener " + support::endpoint_text(listener.address, listener.port) + ": " + ec.message());
     }
     asio::co_spawn(impl_->io, impl_->accept_loop(*acceptor, tls), asio::detached);
     impl_->acceptors.push_back(std::move(acceptor));
