@@ -3,10 +3,11 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "ocp/smtp/ascii.hpp"
 
 namespace opes::proxy {
 
@@ -72,7 +73,7 @@ std::optional<RelayPolicy::Network> parse_network(const std::string& text) {
   if (slash != std::string::npos) {
     const std::string bits = text.substr(slash + 1);
     if (bits.empty() || bits.size() > 3 ||
-        !std::all_of(bits.begin(), bits.end(), [](unsigned char c) { return std::isdigit(c); }))
+        !std::all_of(bits.begin(), bits.end(), ocp::smtp::ascii::is_digit))
       return std::nullopt;
     network.bits = static_cast<unsigned>(std::stoul(bits));
     if (network.bits > max_bits) return std::nullopt;
@@ -92,8 +93,7 @@ void read_relay(JsonReader& reader, RelayPolicy& relay) {
   }
   relay.allow_untrusted_routing = reader.boolean("allow_untrusted_routing").value_or(false);
   for (std::string domain : read_strings(reader, "domains")) {
-    std::transform(domain.begin(), domain.end(), domain.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(domain.begin(), domain.end(), domain.begin(), ocp::smtp::ascii::ascii_lower);
     relay.domains.push_back(std::move(domain));
   }
 }

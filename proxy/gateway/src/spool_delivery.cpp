@@ -2,8 +2,7 @@
 // product works on its own, and a message gets its 250 only once its file is
 // complete and durable (spool.hpp).
 
-#include <cctype>
-
+#include "ocp/smtp/ascii.hpp"
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/spool.hpp"
 #include "opes/support/log.hpp"
@@ -21,7 +20,7 @@ std::string dsn_parameters(const smtp::PathArgument& argument) {
   std::string out;
   for (const smtp::MailParameter& parameter : argument.parameters) {
     std::string keyword = parameter.keyword;
-    for (char& c : keyword) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : keyword) c = ocp::smtp::ascii::to_upper(c);
     if (keyword != "RET" && keyword != "ENVID" && keyword != "NOTIFY" && keyword != "ORCPT") continue;
     if (!out.empty()) out += ' ';
     out += keyword + "=" + parameter.value.value_or("");

@@ -1,7 +1,6 @@
 #include "opes/smtp/path_argument.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "ascii.hpp"
 #include "opes/smtp/mail_parameters.hpp"
@@ -147,7 +146,7 @@ bool is_address_literal(std::string_view text) noexcept {
   const bool ipv6 = detail::iequals(tag, "IPv6");
   for (char c : content) {
     if (ipv6) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return false;
+      if (!detail::is_hex_digit(c) && c != ':' && c != '.') return false;
     } else if (!((c >= 33 && c <= 90) || (c >= 94 && c <= 126))) {  // dcontent
       return false;
     }

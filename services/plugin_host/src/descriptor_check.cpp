@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include <algorithm>
-#include <cctype>
 #include <string_view>
 #include <vector>
 
+#include "ocp/smtp/ascii.hpp"
 #include "opes/plugin_host/am_part.hpp"
 
 namespace opes::plugin_host::detail {
@@ -43,7 +43,7 @@ Expected<std::vector<std::string>, std::string> read_list(const char* const* ite
 
 bool is_service_name(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    return ocp::smtp::ascii::is_alnum(c) || c == '.' || c == '_' || c == '-';
   });
 }
 
