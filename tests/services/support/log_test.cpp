@@ -1,7 +1,7 @@
 // The structured log line both daemons write (services/support/src/log.cpp):
 // byte-exact lines in both formats, values escaped so that no text from a
-// peer can end a line or start a forged one, and the callout server's
-// log_format / log_timestamps keys.
+// peer can end a line or start a forged one. The callout server's
+// log_format / log_timestamps keys are in tests/services/callout/config_test.cpp.
 
 #include <doctest/doctest.h>
 
@@ -9,7 +9,6 @@
 #include <chrono>
 #include <string>
 
-#include "opes/callout/config.hpp"
 #include "opes/support/log.hpp"
 
 namespace opes::support {
@@ -98,26 +97,3 @@ TEST_CASE("log: a transaction scope names the transaction for this thread, neste
 }
 
 }  // namespace opes::support
-
-namespace opes::callout {
-
-TEST_CASE("log_format and log_timestamps: plain and off by default, syslog and on when asked") {
-  constexpr std::string_view kBase = R"({"listeners": [{"port": 1}])";
-  auto defaults = parse_config(std::string(kBase) + "}");
-  REQUIRE(defaults);
-  CHECK(defaults->log_output.format == support::LogFormat::plain);
-  CHECK_FALSE(defaults->log_output.timestamps);
-  auto syslog = parse_config(std::string(kBase) + R"(, "log_format": "syslog", "log_timestamps": true})");
-  REQUIRE(syslog);
-  CHECK(syslog->log_output.format == support::LogFormat::syslog);
-  CHECK(syslog->log_output.timestamps);
-  auto bad = parse_config(std::string(kBase) + R"(, "log_format": "json", "log_timestamps": "yes"})");
-  REQUIRE_FALSE(bad);
-  std::vector<std::string> errors;
-  for (const ConfigError& error : bad.error()) errors.push_back(error.describe());
-  CHECK(std::find(errors.begin(), errors.end(), "log_format: must be plain or syslog") != errors.end());
-  CHECK(std::count_if(errors.begin(), errors.end(),
-                      [](const std::string& e) { return e.rfind("log_timestamps:", 0) == 0; }) == 1);
-}
-
-}  // namespace opes::callout

@@ -141,4 +141,23 @@ TEST_CASE("plugin_dir and optional are checked") {
   CHECK(contains(errors, "plugins[0].optional: must be true or false"));
 }
 
+TEST_CASE("log_format and log_timestamps: plain and off by default, syslog and on when asked") {
+  constexpr std::string_view kBase = R"({"listeners": [{"port": 1}])";
+  auto defaults = parse_config(std::string(kBase) + "}");
+  REQUIRE(defaults);
+  CHECK(defaults->log_output.format == support::LogFormat::plain);
+  CHECK_FALSE(defaults->log_output.timestamps);
+  auto syslog = parse_config(std::string(kBase) + R"(, "log_format": "syslog", "log_timestamps": true})");
+  REQUIRE(syslog);
+  CHECK(syslog->log_output.format == support::LogFormat::syslog);
+  CHECK(syslog->log_output.timestamps);
+  auto bad = parse_config(std::string(kBase) + R"(, "log_format": "json", "log_timestamps": "yes"})");
+  REQUIRE_FALSE(bad);
+  std::vector<std::string> errors;
+  for (const ConfigError& error : bad.error()) errors.push_back(error.describe());
+  CHECK(std::find(errors.begin(), errors.end(), "log_format: must be plain or syslog") != errors.end());
+  CHECK(std::count_if(errors.begin(), errors.end(),
+                      [](const std::string& e) { return e.rfind("log_timestamps:", 0) == 0; }) == 1);
+}
+
 }  // namespace opes::callout

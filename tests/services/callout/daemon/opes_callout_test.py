@@ -5,8 +5,8 @@ Usage: opes_callout_test.py --opes-callout EXE --source-dir DIR --version V
            --header-stamp SO --content-filter SO --throwing SO --wrong-abi SO
            --figures SO [CASE...]
 
-Runs the named cases (all when none are named); tests/daemon/CMakeLists.txt
-registers each as its own CTest test. Every case starts its own daemon on a
+Runs the named cases (all when none are named);
+tests/services/callout/daemon/CMakeLists.txt registers each as its own CTest test. Every case starts its own daemon on a
 free port of 127.0.0.1 and kills it by PID when done. Standard library only.
 """
 
