@@ -14,7 +14,7 @@ ocp::smtp::Reply make_reply(std::uint16_t code, std::string_view enhanced_status
     if (!text.empty()) line += ' ';
   }
   line.append(text);
-  return ocp::smtp::Reply{code, {std::move(line)}};
+  return ocp::smtp::Reply::line(code, std::move(line));
 }
 
 }  // namespace opes::smtp
