@@ -4,7 +4,10 @@
    the pass-through service, which changes nothing) -> smtp-sink, against
    smtp-source -> smtp-sink directly, in the same run: 20 parallel sessions,
    4 KiB messages, 20,000 messages each. Prints msgs/s of both and the ratio
-   (target: at least 0.8).
+   (target: at least 0.8), and the CPU per message of each process (user +
+   system, from /proc/PID/stat and the rusage of smtp-source): proxy plus
+   callout against smtp-sink plus smtp-source of the direct run, the cost of
+   one receive and one send, the floor for a proxy.
 2. Memory: the proxy's resident set while one 50 MiB message passes through
    with a content-modifying service (disclaimer): peak (VmHWM) against idle
    (VmRSS after a warm-up message). Target: within a few MiB.
@@ -15,6 +18,7 @@ usage: proxy_bench.py --build BUILD_DIR [--messages N] [--sessions N] [--size BY
 import argparse
 import json
 import os
+import resource
 import shutil
 import smtplib
 import socket
@@ -82,6 +86,21 @@ def start_sink(processes, dump_folder=None):
     sink = processes.start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_listening(port, sink, "smtp-sink")
     return port
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a running process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (man 5 proc)
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_source(port, args):
@@ -164,16 +183,40 @@ def big_message(size):
     return head + (line * (size // len(line) + 1)).encode()[:size]
 
 
+def measured_run(port, args, watched):
+    """smtp-source into `port`; the CPU seconds each watched process and
+    smtp-source (a reaped child: its rusage) spent on the run."""
+    before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+    source_before = children_cpu_seconds()
+    rate, elapsed = run_source(port, args)
+    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in watched.items()}
+    cpu["smtp-source"] = children_cpu_seconds() - source_before
+    return rate, elapsed, cpu
+
+
 def throughput(args, folder):
     processes = Processes()
     try:
         sink_port = start_sink(processes)
-        direct_rate, direct_time = run_source(sink_port, args)
+        sink_pid = processes.running[-1].pid
+        direct_rate, direct_time, direct_cpu = measured_run(sink_port, args, {"smtp-sink": sink_pid})
         proxy, proxy_port = start_gateway(processes, args.build, folder, sink_port, "pass-through",
                                           args.threads)
-        proxy_rate, proxy_time = run_source(proxy_port, args)
+        callout_pid = processes.running[-2].pid
+        proxy_rate, proxy_time, proxy_cpu = measured_run(
+            proxy_port, args, {"smtp-sink": sink_pid, "opes-proxy": proxy.pid, "opes-callout": callout_pid})
     finally:
         processes.stop_all()
+    per_message = lambda seconds: seconds / args.messages * 1e6  # noqa: E731
+    floor = per_message(direct_cpu["smtp-sink"] + direct_cpu["smtp-source"])
+    gateway = per_message(proxy_cpu["opes-proxy"] + proxy_cpu["opes-callout"])
+    print(f"cpu per message, direct:  smtp-sink {per_message(direct_cpu['smtp-sink']):.0f} us + "
+          f"smtp-source {per_message(direct_cpu['smtp-source']):.0f} us = {floor:.0f} us "
+          f"(one receive plus one send: the floor for a proxy)")
+    print(f"cpu per message, proxied: opes-proxy {per_message(proxy_cpu['opes-proxy']):.0f} us + "
+          f"opes-callout {per_message(proxy_cpu['opes-callout']):.0f} us = {gateway:.0f} us "
+          f"({gateway / floor:.2f} x the floor; smtp-sink {per_message(proxy_cpu['smtp-sink']):.0f} us, "
+          f"smtp-source {per_message(proxy_cpu['smtp-source']):.0f} us)")
     print(f"direct  smtp-source -> smtp-sink:                     {direct_rate:8.0f} msgs/s "
           f"({args.messages} messages in {direct_time:.1f} s)")
     print(f"proxied smtp-source -> opes-proxy(+callout) -> sink:  {proxy_rate:8.0f} msgs/s "
@@ -224,6 +267,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1,
                         help="opes-proxy threads (1 measured best on 2 CPUs shared by 4 processes)")
     parser.add_argument("--big", type=int, default=50, help="MiB of the memory test's message")
+    parser.add_argument("--no-memory", action="store_true", help="the throughput part only")
     args = parser.parse_args()
     for tool in ("smtp-source", "smtp-sink"):
         if not shutil.which(tool):
@@ -231,7 +275,8 @@ def main():
     folder = tempfile.mkdtemp(prefix="opes-proxy-bench-")
     try:
         throughput(args, folder)
-        memory(args, folder)
+        if not args.no_memory:
+            memory(args, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
