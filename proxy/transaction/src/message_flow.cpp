@@ -1,4 +1,4 @@
-#include "message_flow.hpp"
+#include "opes/transaction/message_flow.hpp"
 
 #include "opes/support/log.hpp"
 
@@ -21,7 +21,7 @@ ocp::smtp::Reply local_error_reply() {
   return {451, {"4.3.0 Local error in processing, try again later"}};
 }
 
-MessageFlow::MessageFlow(Adaptation* adaptation, processor::HeaderInsertion insertion,
+MessageFlow::MessageFlow(CalloutTransaction* adaptation, processor::HeaderInsertion insertion,
                          MessageFlowSettings settings)
     : adaptation_(adaptation),
       insertion_(std::move(insertion)),
