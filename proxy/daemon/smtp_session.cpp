@@ -146,7 +146,9 @@ void SmtpSession::log_error(std::string_view event, std::string_view cause) {
   if (transaction_) {
     // Inside a mail transaction its id names the message in every daemon's lines.
     log(LogLevel::warning, event,
-        {{"peer", stream_.peer()}, {"session", transaction_ids_.session}, {"transaction", transaction_->id()},
+        {{"peer", stream_.peer()},
+         {"session", transaction_ids_.session},
+         {"transaction", transaction_->id()},
          {"cause", std::string(cause)}});
     return;
   }

@@ -33,8 +33,7 @@ bool client_limits_exempt(const ProxyConfig& config, const Origin& origin) {
 }
 
 MailTransaction::MailTransaction(const TransactionContext& context, Origin origin,
-                                 const ServiceGroup& group, Delivery& delivery,
-                                 TransactionIds& ids)
+                                 const ServiceGroup& group, Delivery& delivery, TransactionIds& ids)
     : context_(context),
       config_(context.config),
       origin_(std::move(origin)),
@@ -65,7 +64,9 @@ void MailTransaction::log_error(std::string_view event, std::string_view cause,
   if (in_transaction) {
     // Inside a mail transaction its id names the message in every daemon's lines.
     log(LogLevel::warning, event,
-        {{"peer", origin_.peer}, {"session", ids_.session}, {"transaction", id_},
+        {{"peer", origin_.peer},
+         {"session", ids_.session},
+         {"transaction", id_},
          {"cause", std::string(cause)}});
     return;
   }
@@ -124,8 +125,8 @@ boost::asio::awaitable<std::optional<Reply>> MailTransaction::ask_callout(
     smtp::PathOptions options{smtp::requests_smtputf8(mail_)};
     auto parsed = smtp::parse_path_payload(*answer->changed, role, options);
     if (!parsed) {
-      co_return adaptation_failed(part.token(), "the changed argument is not valid: " +
-                                                    parsed.error().reply(true).text());
+      co_return adaptation_failed(
+          part.token(), "the changed argument is not valid: " + parsed.error().reply(true).text());
     }
     *changed = std::move(*parsed);
   }
@@ -167,8 +168,8 @@ boost::asio::awaitable<Reply> MailTransaction::mail(const smtp::PathArgument& pa
   auto opes = processor::read_opes_mail_parameters(esmtp_parameters(path), true);
   if (!opes) co_return opes.error();
   if (!client_limits_exempt(config_, origin_)) {
-    client_lease_ = context_.client_limits.try_acquire(ClientLimits::Kind::transaction,
-                                                       origin_.address);
+    client_lease_ =
+        context_.client_limits.try_acquire(ClientLimits::Kind::transaction, origin_.address);
     if (!client_lease_) {
       // Before the callout server is asked: one address's idle transactions
       // cannot hold the callout connections every client shares.
@@ -177,7 +178,8 @@ boost::asio::awaitable<Reply> MailTransaction::mail(const smtp::PathArgument& pa
            {"session", ids_.session},
            {"limit", "limits.max_transactions_per_client"},
            {"max", std::to_string(context_.client_limits.limit(ClientLimits::Kind::transaction))}});
-      co_return Reply::line(451, "4.7.1 Too many open transactions from your address, try again later");
+      co_return Reply::line(451,
+                            "4.7.1 Too many open transactions from your address, try again later");
     }
   }
   id_ = ids_.next();
@@ -197,10 +199,12 @@ boost::asio::awaitable<Reply> MailTransaction::mail(const smtp::PathArgument& pa
   for (std::size_t i = 0; i < services.size(); ++i) {
     using Action = processor::ServiceOutcome::Action;
     const bool skipped = decision.skips(i);
-    const bool refused = std::find(decision.refused.begin(), decision.refused.end(), i) !=
-                         decision.refused.end();
+    const bool refused =
+        std::find(decision.refused.begin(), decision.refused.end(), i) != decision.refused.end();
     outcomes_.push_back({services[i].name, services[i].agent_id,
-                         skipped ? Action::bypassed : refused ? Action::bypass_refused : Action::ran});
+                         skipped   ? Action::bypassed
+                         : refused ? Action::bypass_refused
+                                   : Action::ran});
     if (!skipped) {
       uris.push_back(services[i].agent_id);
       services_run_.push_back(processor::TraceEntry{services[i].agent_id, {}});
@@ -282,16 +286,16 @@ boost::asio::awaitable<Reply> MailTransaction::rcpt(const smtp::PathArgument& pa
 
 processor::HeaderInsertion MailTransaction::header_insertion() const {
   processor::HeaderInsertion insertion;
-  insertion.received.push_back(received_field({origin_.helo, origin_.address, config_.hostname,
-                                               id_,
-                                               recipients_.size() == 1 ? recipients_.front() : "",
-                                               origin_.esmtp, origin_.tls,
-                                               smtp::requests_smtputf8(mail_)}));
+  insertion.received.push_back(
+      received_field({origin_.helo, origin_.address, config_.hostname, id_,
+                      recipients_.size() == 1 ? recipients_.front() : "", origin_.esmtp,
+                      origin_.tls, smtp::requests_smtputf8(mail_)}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(id_, services_run_)) {
     insertion.opes_trace = std::move(*fields);
   } else {
-    log(LogLevel::error, "proxy.trace_failed", {{"transaction", id_}, {"cause", fields.error().reason}});
+    log(LogLevel::error, "proxy.trace_failed",
+        {{"transaction", id_}, {"cause", fields.error().reason}});
   }
   return insertion;
 }

@@ -45,7 +45,8 @@ boost::asio::awaitable<Reply> MailTransaction::quarantine(processor::SpillBuffer
   auto quarantine = make_spool_delivery(config_.quarantine, SpoolPurpose::quarantine);
   quarantine->set_client(forwarded_client());
   (void)co_await quarantine->mail(mail_);
-  for (const smtp::PathArgument& recipient : recipient_arguments_) (void)co_await quarantine->rcpt(recipient);
+  for (const smtp::PathArgument& recipient : recipient_arguments_)
+    (void)co_await quarantine->rcpt(recipient);
   Reply result = co_await deliver(*quarantine, output);
   co_await quarantine->quit();
   co_return result;
@@ -119,8 +120,8 @@ boost::asio::awaitable<Reply> MailTransaction::data_end(const smtp::DataEnd& end
   if (adaptation_) adaptation_->finish();
   log_message(result, summary,
               outcome.kind == MessageOutcome::Kind::reject ? outcome.service : std::string());
-  bool notify = result.is_positive() && request_.trace &&
-                outcome.kind == MessageOutcome::Kind::deliver;
+  bool notify =
+      result.is_positive() && request_.trace && outcome.kind == MessageOutcome::Kind::deliver;
   if (notify && !may_request_trace_notification(config_, origin_.address)) {
     // draft §4.2 leaves the audience open and §6 accepts that notifications
     // may not arrive: the parameter was taken (250), the trace is in the
@@ -154,8 +155,8 @@ boost::asio::awaitable<void> MailTransaction::send_trace_notification(
   const std::string date = rfc5322_date();
   const std::string message_id = "<opestrace." + id_ + "@" + config_.hostname + ">";
   const std::string postmaster = "postmaster@" + config_.hostname;
-  processor::TraceNotificationInput input{
-      header_section, sender, config_.hostname, postmaster, date, message_id, outcomes};
+  processor::TraceNotificationInput input{header_section, sender,     config_.hostname, postmaster,
+                                          date,           message_id, outcomes};
   input.max_header_octets = config_.tracing.notify_max_header;
   auto built = processor::build_trace_notification(input);
   if (!built) {

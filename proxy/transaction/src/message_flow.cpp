@@ -186,8 +186,8 @@ boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
 }
 
 MessageOutcome MessageFlow::failed_outcome() const {
-  if (local_failure_) return {MessageOutcome::Kind::local_error, local_failure_, *failure_};
-  return {MessageOutcome::Kind::failed, std::nullopt, *failure_};
+  if (local_failure_) return {MessageOutcome::Kind::local_error, local_failure_, *failure_, {}};
+  return {MessageOutcome::Kind::failed, std::nullopt, *failure_, {}};
 }
 
 boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
@@ -237,6 +237,7 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
                                  ? MessageOutcome::Kind::discard
                                  : MessageOutcome::Kind::quarantine,
                              std::nullopt,
+                             {},
                              {}};
   }
   co_return MessageOutcome{};

@@ -41,12 +41,20 @@ struct CalloutScript {
 
 /// An answer to RAWDATA carrying `bytes`.
 inline processor::AnswerReceived rawdata_answer(std::string bytes, bool starts_instance = true) {
-  return processor::AnswerReceived{{}, ocp::smtp::AmPart::rawdata,
-                                   ocp::SharedBytes::adopt(std::move(bytes)), starts_instance,
-                                   false, std::nullopt, std::nullopt, {}, {}};
+  return processor::AnswerReceived{{},
+                                   ocp::smtp::AmPart::rawdata,
+                                   ocp::SharedBytes::adopt(std::move(bytes)),
+                                   starts_instance,
+                                   false,
+                                   std::nullopt,
+                                   std::nullopt,
+                                   {},
+                                   {}};
 }
 
-inline processor::AdaptedEnded adapted_ended() { return {{}, ocp::Result::ok()}; }
+inline processor::AdaptedEnded adapted_ended() {
+  return {{}, ocp::Result::ok()};
+}
 
 inline processor::TransactionFinished finished_by_server() {
   processor::TransactionFinished finished;

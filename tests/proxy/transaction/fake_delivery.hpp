@@ -17,7 +17,7 @@ class FakeDelivery final : public Delivery {
   std::optional<Reply> data_refusal;
   Reply end_reply = Reply::line(250, "2.0.0 Ok: queued as FAKE");
 
-  std::vector<std::string> calls;  // "MAIL FROM:<a>", "RCPT TO:<b>", "DATA", "END", "RSET", ...
+  std::vector<std::string> calls;     // "MAIL FROM:<a>", "RCPT TO:<b>", "DATA", "END", "RSET", ...
   std::vector<std::string> messages;  // the content of each DATA, whole
   std::vector<smtp::ForwardedClient> clients;
 

@@ -19,9 +19,9 @@ TEST_CASE("a message goes through the callout server before the delivery gets it
   CHECK(replies.end == Reply::line(250, "2.0.0 Ok: queued as FAKE"));
   CHECK(f.callout.record.begins == std::vector<std::vector<std::string>>{kBothServices});
   // smtp §3.1, A-21: IP and EHLO for information, then the commands.
-  CHECK(f.callout.record.commands ==
-        std::vector<std::string>{"IP 127.0.0.1", "EHLO client.test", "MAIL <sender@example.org>",
-                                 "RCPT <user@example.net>"});
+  CHECK(f.callout.record.commands == std::vector<std::string>{"IP 127.0.0.1", "EHLO client.test",
+                                                              "MAIL <sender@example.org>",
+                                                              "RCPT <user@example.net>"});
   CHECK(f.callout.record.content == kMessage);
   CHECK(f.callout.record.aborted.empty());
   CHECK(f.delivery.calls == std::vector<std::string>{"MAIL FROM:<sender@example.org>",
@@ -45,10 +45,11 @@ TEST_CASE("the client's facts go to the callout server as AM-OPT") {
   TransactionFixture f;
   f.origin.tls = true;
   (void)f.send(path("sender@example.org"), {"user@example.net"}, kMessage);
-  CHECK(f.callout.record.meta == std::vector<ocp::smtp::AmOption>{{"client-address", "127.0.0.1"},
-                                                                  {"tls", "yes"},
-                                                                  {"transaction-id", "SESSION00001.1"},
-                                                                  {"helo", "client.test"}});
+  CHECK(f.callout.record.meta ==
+        std::vector<ocp::smtp::AmOption>{{"client-address", "127.0.0.1"},
+                                         {"tls", "yes"},
+                                         {"transaction-id", "SESSION00001.1"},
+                                         {"helo", "client.test"}});
 }
 
 TEST_CASE("an unreachable callout server at MAIL tempfails under the tempfail policy") {
@@ -63,7 +64,8 @@ TEST_CASE("an unreachable callout server at MAIL tempfails under the tempfail po
   CHECK(f.delivery.calls.empty());
 }
 
-TEST_CASE("an unreachable callout server at MAIL passes the message unadapted under the pass policy") {
+TEST_CASE(
+    "an unreachable callout server at MAIL passes the message unadapted under the pass policy") {
   TransactionFixture f;
   f.callout.script.unreachable = true;
   f.group().on_failure = FailurePolicy::pass;
@@ -122,7 +124,8 @@ TEST_CASE("a changed MAIL argument is what the delivery gets") {
   CHECK(f.delivery.calls.front() == "MAIL FROM:<other@example.org>");
 }
 
-TEST_CASE("a changed RCPT that is not a valid path fails the adaptation under the tempfail policy") {
+TEST_CASE(
+    "a changed RCPT that is not a valid path fails the adaptation under the tempfail policy") {
   TransactionFixture f;
   f.callout.script.answers.emplace("RCPT", CommandAnswer{std::nullopt, "not a path"});
   const Replies replies = f.send(path("sender@example.org"), {"user@example.net"}, kMessage);
@@ -130,8 +133,7 @@ TEST_CASE("a changed RCPT that is not a valid path fails the adaptation under th
   CHECK(replies.rcpt == std::vector<Reply>{processor::failure_reply()});
   // Every later command of the transaction gets the 451 too.
   CHECK(replies.data == processor::failure_reply());
-  CHECK(f.delivery.calls ==
-        std::vector<std::string>{"MAIL FROM:<sender@example.org>", "RSET"});
+  CHECK(f.delivery.calls == std::vector<std::string>{"MAIL FROM:<sender@example.org>", "RSET"});
   CHECK(f.callout.record.aborted.find("the changed argument is not valid") != std::string::npos);
 }
 
@@ -228,7 +230,8 @@ TEST_CASE("a client that goes away aborts the OCP transaction") {
 
 TEST_CASE("VRFY goes to the callout server only inside a transaction with one") {
   TransactionFixture f;
-  f.callout.script.answers.emplace("VRFY", CommandAnswer{Reply::line(252, "2.1.5 maybe"), std::nullopt});
+  f.callout.script.answers.emplace("VRFY",
+                                   CommandAnswer{Reply::line(252, "2.1.5 maybe"), std::nullopt});
   auto transaction = f.make();
   std::optional<Reply> answer;
   run_void([&]() -> boost::asio::awaitable<void> {

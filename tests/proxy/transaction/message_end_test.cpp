@@ -18,7 +18,8 @@ processor::AnswerReceived with_header(processor::AnswerReceived answer, std::str
 }
 
 bool ends_with(const std::string& text, const std::string& tail) {
-  return text.size() >= tail.size() && text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
+  return text.size() >= tail.size() &&
+         text.compare(text.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 const std::vector<std::string> kNothingDelivered{"MAIL FROM:<sender@example.org>",
@@ -64,7 +65,9 @@ TEST_CASE("a callout failure at DATA passes the kept original under the pass pol
   CHECK(ends_with(delivered, kMessage));
 }
 
-TEST_CASE("a callout failure at DATA under the pass policy with an unreadable original is a local error") {
+TEST_CASE(
+    "a callout failure at DATA under the pass policy with an unreadable original is a local "
+    "error") {
   TransactionFixture f;
   f.group().on_failure = FailurePolicy::pass;
   // The original spills to disk at once, into a folder that cannot exist:
@@ -151,16 +154,19 @@ TEST_CASE("a quarantine advice stores the message through a spool delivery and d
     answer.advice = ocp::smtp::Advice::quarantine;
     return Stages{{answer, adapted_ended(), finished_by_server()}};
   };
-  const Replies replies = f.send(path("sender@example.org"), {"user@example.net"}, kMessage);
+  const smtp::PathArgument from = path("sender@example.org", {{"RET", "HDRS"}});
+  const Replies replies = f.send(from, {"user@example.net"}, kMessage);
   REQUIRE(replies.end.has_value());
   CHECK(replies.end->code == 250);
   REQUIRE(replies.end->lines.size() == 1);
   CHECK(replies.end->lines.front().rfind("2.0.0 Ok: quarantined as ", 0) == 0);
-  CHECK(f.delivery.calls == kNothingDelivered);
+  CHECK(f.delivery.calls == std::vector<std::string>{"MAIL FROM:<sender@example.org> RET=HDRS",
+                                                     "RCPT TO:<user@example.net>", "RSET"});
   const std::vector<std::string> stored = TransactionFixture::stored(f.config.quarantine);
   REQUIRE(stored.size() == 1);
   CHECK(stored.front().rfind("Return-Path: <sender@example.org>\r\n", 0) == 0);
-  CHECK(stored.front().find("Envelope-To: <user@example.net>\r\n") != std::string::npos);
+  CHECK(stored.front().find("Envelope-To: <user@example.net>\r\nEnvelope-DSN: RET=HDRS\r\n") !=
+        std::string::npos);
   CHECK(ends_with(stored.front(), kMessage));
 }
 
@@ -207,8 +213,7 @@ TEST_CASE("send_generated resets the delivery when a step is refused") {
   delivery.rcpt_reply = Reply::line(550, "5.1.1 no such user");
   const GeneratedEnvelope envelope{path(""), path("sender@example.org")};
   const std::string content = "Subject: x\r\n\r\n";
-  const Reply reply =
-      run<Reply>([&] { return send_generated(delivery, envelope, content); });
+  const Reply reply = run<Reply>([&] { return send_generated(delivery, envelope, content); });
   CHECK(reply == Reply::line(550, "5.1.1 no such user"));
   CHECK(delivery.calls ==
         std::vector<std::string>{"MAIL FROM:<>", "RCPT TO:<sender@example.org>", "RSET"});

@@ -3,11 +3,10 @@
 // configuration in a temporary folder, the fake callout server and the fake
 // delivery, and helpers that drive MAIL, RCPT, DATA and the final dot.
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include <doctest/doctest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +45,8 @@ inline void run_void(const std::function<boost::asio::awaitable<void>()>& make) 
   if (failure) std::rethrow_exception(failure);
 }
 
-inline smtp::PathArgument path(std::string address, std::vector<smtp::MailParameter> parameters = {}) {
+inline smtp::PathArgument path(std::string address,
+                               std::vector<smtp::MailParameter> parameters = {}) {
   return smtp::PathArgument{std::move(address), std::move(parameters)};
 }
 

@@ -7,7 +7,6 @@
 // connections (Adaptation) or over a scripted fake in the unit tests.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>

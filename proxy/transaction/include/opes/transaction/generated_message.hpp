@@ -4,7 +4,6 @@
 // MAIL/RCPT/DATA flow instead of one per kind of generated message.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <string>
 
 #include "ocp/smtp/reply.hpp"

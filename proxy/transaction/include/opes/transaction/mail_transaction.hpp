@@ -7,7 +7,6 @@
 // IMAP SUBMIT and ODMR's re-scan later) maps to its own protocol.
 
 #include <boost/asio/awaitable.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -90,9 +89,10 @@ class MailTransaction {
   const std::vector<std::string>& recipients() const { return recipients_; }
 
  private:
-  boost::asio::awaitable<std::optional<ocp::smtp::Reply>> ask_callout(
-      const ocp::smtp::AmPart& part, std::string payload, smtp::PathArgument* changed,
-      smtp::PathRole role);
+  boost::asio::awaitable<std::optional<ocp::smtp::Reply>> ask_callout(const ocp::smtp::AmPart& part,
+                                                                      std::string payload,
+                                                                      smtp::PathArgument* changed,
+                                                                      smtp::PathRole role);
   /// The callout transaction for the services not bypassed; the refusal
   /// when the failure policy says tempfail.
   boost::asio::awaitable<std::optional<ocp::smtp::Reply>> begin_adaptation(
