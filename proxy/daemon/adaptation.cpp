@@ -4,6 +4,23 @@ namespace opes::proxy {
 
 namespace {
 
+class PooledConnection final : public CalloutSource::Connection {
+ public:
+  PooledConnection(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection)
+      : clients_(clients), connection_(std::move(connection)) {}
+
+  ocp::Expected<std::unique_ptr<CalloutTransaction>, AdaptationFailure> begin(
+      const std::vector<std::string>& services, std::vector<ocp::smtp::AmOption> meta) override {
+    auto begun = Adaptation::begin(clients_, connection_, services, std::move(meta));
+    if (!begun) return ocp::unexpected(std::move(begun.error()));
+    return std::unique_ptr<CalloutTransaction>(std::move(*begun));
+  }
+
+ private:
+  CalloutClients& clients_;
+  std::shared_ptr<CalloutConnection> connection_;
+};
+
 AdaptationFailure failure(const processor::LinkError& error) {
   return AdaptationFailure{std::string(processor::to_string(error.code)) + ": " + error.reason};
 }
@@ -38,6 +55,12 @@ ocp::Expected<std::unique_ptr<Adaptation>, AdaptationFailure> Adaptation::begin(
   if (!id) return ocp::unexpected(failure(id.error()));
   return std::make_unique<Adaptation>(clients, std::move(connection), *id, std::move(inbox),
                                       *layout, services, std::move(meta));
+}
+
+boost::asio::awaitable<std::unique_ptr<CalloutSource::Connection>> PooledCalloutSource::acquire() {
+  auto connection = co_await clients_.acquire();
+  if (!connection) co_return nullptr;
+  co_return std::make_unique<PooledConnection>(clients_, std::move(connection));
 }
 
 void Adaptation::note(const processor::AnswerReceived& answer) {

@@ -14,27 +14,19 @@
 #include "callout_clients.hpp"
 #include "callout_connection.hpp"
 #include "opes/processor/content_layout.hpp"
+#include "opes/transaction/callout_transaction.hpp"
 
 namespace opes::proxy {
 
-/// The callout server's word on a command part.
-struct CommandAnswer {
-  std::optional<ocp::smtp::Reply> smtp_error;  // answer the command with this
-  std::optional<std::string> changed;          // the new argument payload
-};
-
-/// Why adaptation cannot go on (the failure policy decides what follows).
-struct AdaptationFailure {
-  std::string reason;
-};
-
-class Adaptation {
+/// The transaction library's CalloutTransaction over this thread's pooled
+/// callout connections.
+class Adaptation final : public CalloutTransaction {
  public:
   Adaptation(CalloutClients& clients, std::shared_ptr<CalloutConnection> connection,
              processor::TransactionId id, std::shared_ptr<TransactionInbox> inbox,
              processor::ContentLayout layout, std::vector<std::string> services = {},
              std::vector<ocp::smtp::AmOption> meta = {});
-  ~Adaptation();
+  ~Adaptation() override;
   Adaptation(const Adaptation&) = delete;
   Adaptation& operator=(const Adaptation&) = delete;
 
@@ -46,36 +38,36 @@ class Adaptation {
   /// Sends an informative or adaptive command part; for an adaptive one,
   /// waits for its answer. A part the profile does not carry answers nothing.
   boost::asio::awaitable<ocp::Expected<CommandAnswer, AdaptationFailure>> command(
-      const ocp::smtp::AmPart& part, std::string payload);
+      const ocp::smtp::AmPart& part, std::string payload) override;
 
   /// One piece of content, after waiting for room on the link.
   boost::asio::awaitable<ocp::Expected<void, AdaptationFailure>> send_content(
-      const ocp::smtp::AmPart& part, std::string_view bytes, bool starts_instance);
-  ocp::Expected<void, AdaptationFailure> end_original();
+      const ocp::smtp::AmPart& part, std::string_view bytes, bool starts_instance) override;
+  ocp::Expected<void, AdaptationFailure> end_original() override;
 
   /// The next content event (AnswerReceived, AdaptedEnded, TransactionFinished),
   /// without waiting; nullopt when none is there.
-  std::optional<processor::LinkEvent> poll();
+  std::optional<processor::LinkEvent> poll() override;
   /// Waits until an event is there.
-  boost::asio::awaitable<void> wait();
+  boost::asio::awaitable<void> wait() override;
 
   /// TE 200 (or 400 with `reason`); idempotent.
-  void finish();
-  void abort(std::string reason);
-  bool ended() const { return ended_; }
+  void finish() override;
+  void abort(std::string reason) override;
+  bool ended() const override { return ended_; }
 
-  const processor::ContentLayout& layout() const { return layout_; }
-  const std::string& server() const { return connection_->address(); }
-  std::uint32_t xid() const { return id_.value; }
+  const processor::ContentLayout& layout() const override { return layout_; }
+  const std::string& server() const override { return connection_->address(); }
+  std::uint32_t xid() const override { return id_.value; }
 
   /// Add-Header and Advice seen on any answer so far (smtp §3.3.4, §3.3.5).
-  std::vector<ocp::smtp::HeaderField>& added_headers() { return added_headers_; }
-  std::optional<ocp::smtp::Advice> advice() const { return advice_; }
+  std::vector<ocp::smtp::HeaderField>& added_headers() override { return added_headers_; }
+  std::optional<ocp::smtp::Advice> advice() const override { return advice_; }
   /// The service the callout server named on the latest SMTP-Error it sent
   /// (AM-OPT, ocp::smtp::kAmOptRefusingService); empty if none was named.
-  const std::string& refusing_service() const { return refusing_service_; }
+  const std::string& refusing_service() const override { return refusing_service_; }
   /// Records what an answer carries besides its octets.
-  void note(const processor::AnswerReceived& answer);
+  void note(const processor::AnswerReceived& answer) override;
 
  private:
   // adaptation_retry.cpp: a transaction whose TS crossed the callout
@@ -106,6 +98,17 @@ class Adaptation {
   bool answered_ = false;
   bool content_sent_ = false;
   unsigned retries_ = 0;
+};
+
+/// The transaction library's CalloutSource: a connection from this thread's
+/// pool (CalloutClients), on which Adaptation::begin() starts a transaction.
+class PooledCalloutSource final : public CalloutSource {
+ public:
+  explicit PooledCalloutSource(CalloutClients& clients) : clients_(clients) {}
+  boost::asio::awaitable<std::unique_ptr<Connection>> acquire() override;
+
+ private:
+  CalloutClients& clients_;
 };
 
 }  // namespace opes::proxy

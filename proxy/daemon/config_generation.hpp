@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "adaptation.hpp"
 #include "callout_clients.hpp"
 #include "gateway_context.hpp"
 #include "opes/proxy/config.hpp"
@@ -59,6 +60,7 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
   asio::any_io_executor executor_;
   std::shared_ptr<const SharedGeneration> shared_;
   CalloutClients clients_;
+  PooledCalloutSource callout_source_{clients_};
   DeliveryCache upstream_connections_;
   GatewayContext gateway_;
   bool retired_ = false;

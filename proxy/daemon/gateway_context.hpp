@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "callout_clients.hpp"
+#include "opes/transaction/callout_transaction.hpp"
 #include "opes/proxy/client_limits.hpp"
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
@@ -26,6 +27,7 @@ struct GatewayContext {
   DeliveryCache& upstream_connections;      // this thread's idle upstream connections
   ClientLimits& client_limits;              // all threads' per-address counts
   SessionDrain& drain;                      // this thread's sessions, for the shutdown
+  CalloutSource& callout_source;            // `callout` as the transaction library sees it
 };
 
 }  // namespace opes::proxy

@@ -5,7 +5,7 @@
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
-#include "session_fields.hpp"
+#include "opes/transaction/session_fields.hpp"
 #include "smtp_session_impl.hpp"
 
 namespace opes::proxy {
@@ -49,8 +49,14 @@ const ServiceGroup& group_of(const ProxyConfig& config, const Listener& listener
 
 }  // namespace
 
-bool client_limits_exempt(const ProxyConfig& config, std::string_view peer_address) {
-  return config.limits.exempt_relay_clients && in_networks(config.relay.clients, peer_address);
+Origin connection_origin(const MailStream& stream) {
+  Origin origin;
+  origin.address = stream.peer_address();
+  origin.port = stream.peer_port();
+  origin.peer = stream.peer();
+  origin.tls = stream.tls();
+  if (origin.tls) origin.tls_cipher = stream.tls_description();
+  return origin;
 }
 
 SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Listener& listener)
@@ -60,7 +66,9 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       listener_(listener),
       group_(group_of(context.config, listener)),
       core_(server_limits(context.config), server_options(context.config)),
-      session_id_(new_session_id()),
+      transaction_context_{context.config, context.callout_source, context.trace,
+                           context.client_limits},
+      transaction_ids_{new_session_id()},
       session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session),
       drain_registration_(context.drain, [this] {
         if (reading_ && must_leave()) stream_.cancel();
@@ -78,7 +86,7 @@ bool SmtpSession::must_leave() const {
 boost::asio::awaitable<void> SmtpSession::say_shutting_down() {
   log(LogLevel::info, "smtp.shutdown",
       {{"peer", stream_.peer()},
-       {"session", session_id_},
+       {"session", transaction_ids_.session},
        {"cause", transaction_ ? "the grace period ended during a transaction"
                               : "between transactions"}});
   // RFC 5321 §3.8: a server that must shut down may close with 421 (with
@@ -102,11 +110,34 @@ Delivery& SmtpSession::delivery() {
   return *delivery_;
 }
 
+Origin SmtpSession::origin() const {
+  Origin origin = connection_origin(stream_);
+  origin.helo = helo_;
+  origin.esmtp = esmtp_;
+  return origin;
+}
+
+boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& path) {
+  auto transaction = std::make_unique<MailTransaction>(transaction_context_, origin(), group_,
+                                                       delivery(), transaction_ids_);
+  Reply answer = co_await transaction->mail(path);
+  if (transaction->open()) transaction_ = std::move(transaction);
+  co_return answer;
+}
+
+boost::asio::awaitable<void> SmtpSession::end_transaction(bool client_gone) {
+  if (!transaction_) co_return;
+  // Taken out first: what runs while the delivery resets sees no
+  // transaction (a shutdown may end the session then).
+  std::unique_ptr<MailTransaction> transaction = std::move(transaction_);
+  co_await transaction->end(client_gone);
+}
+
 void SmtpSession::reply(const Reply& reply) {
   if (auto answered = core_.reply(reply); !answered) {
     // A reply the core did not expect is our bug; the session cannot go on.
     log(LogLevel::error, "smtp.internal_error",
-        {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", answered.error().reason}});
+        {{"peer", stream_.peer()}, {"session", transaction_ids_.session}, {"cause", answered.error().reason}});
     closing_ = true;
   }
 }
@@ -115,12 +146,14 @@ void SmtpSession::log_error(std::string_view event, std::string_view cause) {
   if (transaction_) {
     // Inside a mail transaction its id names the message in every daemon's lines.
     log(LogLevel::warning, event,
-        {{"peer", stream_.peer()}, {"session", session_id_}, {"transaction", transaction_->id},
+        {{"peer", stream_.peer()},
+         {"session", transaction_ids_.session},
+         {"transaction", transaction_->id()},
          {"cause", std::string(cause)}});
     return;
   }
   log(LogLevel::warning, event,
-      {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", std::string(cause)}});
+      {{"peer", stream_.peer()}, {"session", transaction_ids_.session}, {"cause", std::string(cause)}});
 }
 
 Duration SmtpSession::read_timeout() const {
@@ -174,7 +207,7 @@ boost::asio::awaitable<void> SmtpSession::start_tls() {
   helo_.clear();
   esmtp_ = false;
   log(LogLevel::debug, "smtp.tls",
-      {{"peer", stream_.peer()}, {"session", session_id_}, {"cipher", stream_.tls_description()}});
+      {{"peer", stream_.peer()}, {"session", transaction_ids_.session}, {"cipher", stream_.tls_description()}});
 }
 
 boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived& received) {
@@ -216,24 +249,26 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       if (mail) {
         reply(co_await on_mail(*received.path));
       } else {
-        reply(co_await on_rcpt(*received.path));
+        reply(co_await transaction_->rcpt(*received.path));
       }
       break;
     }
-    case smtp::Verb::data:
-      reply(co_await on_data());
+    case smtp::Verb::data: {
+      Reply answer = co_await transaction_->data();
+      in_data_ = answer.code == 354;
+      reply(answer);
       break;
+    }
     case smtp::Verb::vrfy:
     case smtp::Verb::expn: {
       // smtp §3.1: VRFY and EXPN are parts of their own; only a transaction
       // has an OCP transaction to carry them.
       const bool vrfy = command.verb == smtp::Verb::vrfy;
       std::optional<Reply> answer;
-      if (transaction_ && transaction_->adaptation) {
+      if (transaction_) {
         const ocp::smtp::AmPart part = vrfy ? ocp::smtp::AmPart::vrfy : ocp::smtp::AmPart::expn;
         std::string argument = command.argument;
-        answer = co_await ask_callout(part, std::move(argument), nullptr,
-                                      smtp::PathRole::forward_path);
+        answer = co_await transaction_->verify(part, std::move(argument));
       }
       reply(answer ? *answer
                    : vrfy ? Reply::line(252, "2.5.0 Cannot VRFY user, but will accept message")
@@ -255,13 +290,12 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
   if (auto* command = std::get_if<smtp::CommandReceived>(&event)) {
     co_await on_command(*command);
   } else if (auto* chunk = std::get_if<smtp::DataChunk>(&event)) {
-    if (transaction_ && transaction_->flow) {
-      transaction_->size += chunk->bytes.size();
-      co_await transaction_->flow->feed(chunk->bytes);
-    }
+    if (transaction_) co_await transaction_->content(chunk->bytes);
   } else if (auto* end = std::get_if<smtp::DataEnd>(&event)) {
     in_data_ = false;
-    reply(co_await on_data_end(*end));
+    Reply answer = co_await transaction_->data_end(*end);
+    transaction_.reset();
+    reply(answer);
   } else if (std::holds_alternative<smtp::TransactionReset>(event)) {
     co_await end_transaction(false);
   } else if (std::holds_alternative<smtp::TlsRequested>(event)) {
@@ -272,7 +306,7 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
     if (close->reason == smtp::CloseReason::pipelining_violation) {
       log(LogLevel::info, "smtp.pipelining_violation",
           {{"peer", stream_.peer()},
-           {"session", session_id_},
+           {"session", transaction_ids_.session},
            {"cause", "input behind a refused DATA (RFC 2920 3.1), closing"}});
     }
     co_await end_transaction(close->reason != smtp::CloseReason::quit);
@@ -375,7 +409,7 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
   } release{context.open_sessions};
   // anvil-like: one address cannot hold every session slot.
   std::optional<ClientLimits::Lease> client_session;
-  if (!client_limits_exempt(context.config, stream.peer_address())) {
+  if (!client_limits_exempt(context.config, connection_origin(stream))) {
     client_session = context.client_limits.try_acquire(ClientLimits::Kind::session, stream.peer_address());
     if (!client_session) {
       log(LogLevel::warning, "smtp.client_limit",

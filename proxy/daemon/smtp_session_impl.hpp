@@ -1,7 +1,9 @@
 #pragma once
-// SmtpSession, shared by smtp_session.cpp (the connection and the commands
-// outside a mail transaction) and session_transaction.cpp (MAIL, RCPT, DATA
-// and the message). Private to opes-proxy.
+// SmtpSession: the SMTP front-end of the mail transaction library. It
+// drives the protocol core (opes::smtp::ServerCore) over the client's
+// stream, keeps the facts about the client (Origin), and hands MAIL, RCPT,
+// DATA and the message to a MailTransaction, whose replies it sends.
+// Private to opes-proxy.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -11,24 +13,19 @@
 #include <string>
 #include <vector>
 
-#include "adaptation.hpp"
 #include "gateway_context.hpp"
-#include "message_flow.hpp"
-#include "opes/processor/opes_mail_parameters.hpp"
-#include "opes/processor/trace_entries.hpp"
-#include "opes/processor/trace_notification.hpp"
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/mail_stream.hpp"
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_core.hpp"
+#include "opes/transaction/mail_transaction.hpp"
 
 namespace opes::proxy {
 
 using ocp::smtp::Reply;
 
-/// Whether the per-address limits leave this client alone (a relay client
-/// while limits.exempt_relay_clients).
-bool client_limits_exempt(const ProxyConfig& config, std::string_view peer_address);
+/// What the connection tells of the client before it says anything.
+Origin connection_origin(const MailStream& stream);
 
 class SmtpSession {
  public:
@@ -36,25 +33,6 @@ class SmtpSession {
   boost::asio::awaitable<void> run();
 
  private:
-  /// One mail transaction, from MAIL to the reply after the final dot.
-  struct MailTransaction {
-    std::string id;  // session id "." number: Received id, trace session
-    smtp::PathArgument mail;
-    processor::OpesRequest request;
-    std::vector<std::string> recipients;  // accepted by the upstream
-    std::unique_ptr<Adaptation> adaptation;
-    std::vector<processor::ServiceOutcome> outcomes;
-    std::vector<processor::TraceEntry> services_run;
-    /// The failure policy answered 451 once: every later command of the
-    /// transaction gets it too (a message never passes half-adapted).
-    bool tempfailed = false;
-    bool upstream_mail_sent = false;
-    std::unique_ptr<MessageFlow> flow;
-    std::uint64_t size = 0;
-    /// Counted against limits.max_transactions_per_client while it lasts.
-    std::optional<ClientLimits::Lease> client_lease;
-  };
-
   // smtp_session.cpp
   boost::asio::awaitable<void> handle(smtp::ServerEvent event);
   boost::asio::awaitable<void> on_command(const smtp::CommandReceived& command);
@@ -72,32 +50,12 @@ class SmtpSession {
   /// The 421 4.3.2 of a shutdown, sent while no reply is due.
   boost::asio::awaitable<void> say_shutting_down();
 
-  // session_transaction.cpp
+  /// The facts about the client now, for a new transaction.
+  Origin origin() const;
+  /// MAIL: a new MailTransaction, kept when the reply opened it.
   boost::asio::awaitable<Reply> on_mail(const smtp::PathArgument& path);
-  boost::asio::awaitable<Reply> on_rcpt(const smtp::PathArgument& path);
-  boost::asio::awaitable<Reply> on_data();
-  boost::asio::awaitable<Reply> on_data_end(const smtp::DataEnd& end);
-  boost::asio::awaitable<std::optional<Reply>> ask_callout(const ocp::smtp::AmPart& part,
-                                                           std::string payload,
-                                                           smtp::PathArgument* changed,
-                                                           smtp::PathRole role);
-  boost::asio::awaitable<Reply> deliver(processor::SpillBuffer& output);
-  boost::asio::awaitable<void> send_trace_notification(
-      const std::string& header_section, const std::string& sender,
-      const std::vector<processor::ServiceOutcome>& outcomes, const std::string& id);
-  Reply quarantine(processor::SpillBuffer& output);
-  /// The failure policy after `reason`: the reply to give (tempfail), or
-  /// nullopt when the message goes on unadapted (pass).
-  std::optional<Reply> adaptation_failed(std::string_view stage, std::string_view reason);
-  /// Who the client is, for XCLIENT/XFORWARD (upstream.forward_client).
-  smtp::ForwardedClient forwarded_client() const;
-  std::vector<ocp::smtp::AmOption> session_meta() const;
-  processor::HeaderInsertion header_insertion() const;
-  /// RSET, QUIT, EHLO, a lost client: the transaction's OCP transaction ends
-  /// (smtp §3.2.1) and the upstream forgets the transaction.
+  /// RSET, QUIT, EHLO, a lost client: the transaction ends.
   boost::asio::awaitable<void> end_transaction(bool client_gone);
-  /// smtp.message; `service` names who refused (empty: nobody named).
-  void log_message(const Reply& reply, std::string_view outcome, std::string_view service = {});
 
   GatewayContext& context_;
   const ProxyConfig& config_;
@@ -105,14 +63,14 @@ class SmtpSession {
   const Listener& listener_;
   const ServiceGroup& group_;
   smtp::ServerCore core_;
-  std::string session_id_;
+  TransactionContext transaction_context_;
+  TransactionIds transaction_ids_;
   std::unique_ptr<Delivery> delivery_;
   std::string helo_;
   bool esmtp_ = false;
   bool in_data_ = false;
   bool closing_ = false;
-  unsigned transactions_ = 0;
-  std::optional<MailTransaction> transaction_;
+  std::unique_ptr<MailTransaction> transaction_;
   std::chrono::steady_clock::time_point session_deadline_;
   bool reading_ = false;  // waiting in read_some: a shutdown may cancel it
   SessionDrain::Registration drain_registration_;

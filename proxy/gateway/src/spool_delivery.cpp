@@ -30,7 +30,8 @@ std::string dsn_parameters(const smtp::PathArgument& argument) {
 
 class SpoolDelivery final : public Delivery {
  public:
-  explicit SpoolDelivery(std::filesystem::path directory) : directory_(std::move(directory)) {}
+  SpoolDelivery(std::filesystem::path directory, SpoolPurpose purpose)
+      : directory_(std::move(directory)), purpose_(purpose) {}
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
     abort();
@@ -67,6 +68,11 @@ class SpoolDelivery final : public Delivery {
     auto committed = message_->commit();
     message_.reset();
     if (!committed) co_return storage_failure(committed.error());
+    if (purpose_ == SpoolPurpose::quarantine) {
+      log(LogLevel::info, "proxy.quarantined",
+          {{"transaction", client_.ident}, {"file", committed->string()}});
+      co_return Reply::line(250, "2.0.0 Ok: quarantined as " + committed->filename().string());
+    }
     log(LogLevel::info, "spool.stored", {{"file", committed->string()}});
     co_return Reply{250, {"2.0.0 Ok: queued as " + committed->filename().string()}};
   }
@@ -87,15 +93,28 @@ class SpoolDelivery final : public Delivery {
     co_return;
   }
 
-  std::string describe() const override { return "spool " + directory_.string(); }
+  std::string describe() const override {
+    return (purpose_ == SpoolPurpose::quarantine ? "quarantine " : "spool ") + directory_.string();
+  }
+
+  /// Only the transaction id is used: it names the message in the
+  /// quarantine's log lines.
+  void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
 
  private:
   Reply storage_failure(const std::string& reason) {
+    if (purpose_ == SpoolPurpose::quarantine) {
+      log(LogLevel::warning, "proxy.quarantine_failed",
+          {{"transaction", client_.ident}, {"quarantine", directory_.string()}, {"cause", reason}});
+      return Reply::line(451, "4.3.0 Cannot quarantine the message now, try again later");
+    }
     log(LogLevel::error, "spool.failed", {{"spool", directory_.string()}, {"reason", reason}});
     return Reply{451, {"4.3.0 Local storage failed, try again later"}};
   }
 
   std::filesystem::path directory_;
+  SpoolPurpose purpose_;
+  smtp::ForwardedClient client_;
   Envelope envelope_;
   std::optional<SpoolMessage> message_;
   std::optional<std::string> failure_;
@@ -103,8 +122,9 @@ class SpoolDelivery final : public Delivery {
 
 }  // namespace
 
-std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory) {
-  return std::make_unique<SpoolDelivery>(std::move(directory));
+std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory,
+                                              SpoolPurpose purpose) {
+  return std::make_unique<SpoolDelivery>(std::move(directory), purpose);
 }
 
 }  // namespace opes::proxy

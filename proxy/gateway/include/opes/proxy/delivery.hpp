@@ -61,6 +61,12 @@ class Delivery {
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
                                                  std::string helo_name);
-std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory);
+/// What a spool delivery files messages for: the spool proper (no upstream
+/// MTA), or the quarantine (Advice: quarantine, smtp §3.3.4), which differs
+/// only in what its replies and log lines say.
+enum class SpoolPurpose { spool, quarantine };
+
+std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory,
+                                              SpoolPurpose purpose = SpoolPurpose::spool);
 
 }  // namespace opes::proxy

@@ -1,4 +1,4 @@
-#include "message_flow.hpp"
+#include "opes/transaction/message_flow.hpp"
 
 #include "opes/support/log.hpp"
 
@@ -21,7 +21,7 @@ ocp::smtp::Reply local_error_reply() {
   return {451, {"4.3.0 Local error in processing, try again later"}};
 }
 
-MessageFlow::MessageFlow(Adaptation* adaptation, processor::HeaderInsertion insertion,
+MessageFlow::MessageFlow(CalloutTransaction* adaptation, processor::HeaderInsertion insertion,
                          MessageFlowSettings settings)
     : adaptation_(adaptation),
       insertion_(std::move(insertion)),
@@ -186,8 +186,8 @@ boost::asio::awaitable<void> MessageFlow::feed(std::string_view chunk) {
 }
 
 MessageOutcome MessageFlow::failed_outcome() const {
-  if (local_failure_) return {MessageOutcome::Kind::local_error, local_failure_, *failure_};
-  return {MessageOutcome::Kind::failed, std::nullopt, *failure_};
+  if (local_failure_) return {MessageOutcome::Kind::local_error, local_failure_, *failure_, {}};
+  return {MessageOutcome::Kind::failed, std::nullopt, *failure_, {}};
 }
 
 boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
@@ -237,6 +237,7 @@ boost::asio::awaitable<MessageOutcome> MessageFlow::finish() {
                                  ? MessageOutcome::Kind::discard
                                  : MessageOutcome::Kind::quarantine,
                              std::nullopt,
+                             {},
                              {}};
   }
   co_return MessageOutcome{};

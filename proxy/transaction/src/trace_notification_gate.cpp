@@ -1,4 +1,4 @@
-#include "trace_notification_gate.hpp"
+#include "opes/transaction/trace_notification_gate.hpp"
 
 #include <mutex>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "session_fields.hpp"
+#include "opes/transaction/session_fields.hpp"
 
 #include <ctime>
 #include <random>

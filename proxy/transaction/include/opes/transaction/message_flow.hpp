@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "adaptation.hpp"
+#include "opes/transaction/callout_transaction.hpp"
 #include "opes/processor/header_prepender.hpp"
 #include "opes/processor/message_assembler.hpp"
 #include "opes/processor/message_splitter.hpp"
@@ -52,7 +52,7 @@ class MessageFlow {
  public:
   /// `adaptation` null: the message is not adapted (no service to run, or
   /// the failure policy passes it); `insertion` holds the proxy's fields.
-  MessageFlow(Adaptation* adaptation, processor::HeaderInsertion insertion,
+  MessageFlow(CalloutTransaction* adaptation, processor::HeaderInsertion insertion,
               MessageFlowSettings settings);
 
   /// The next chunk of content from the client (dot-unstuffed, CRLF).
@@ -83,7 +83,7 @@ class MessageFlow {
   void drain_assembler();
   void emit(std::string_view octets);
 
-  Adaptation* adaptation_;
+  CalloutTransaction* adaptation_;
   processor::HeaderInsertion insertion_;
   MessageFlowSettings settings_;
   std::optional<processor::MessageSplitter> splitter_;
