@@ -187,9 +187,9 @@ std::optional<ocp::smtp::Reply> ServerCore::refusal_by_table(const Command& comm
     return make_reply(501, "5.5.4", *error, enhanced);
   }
   if (rule.first_only && command_lines_ != 1) {
-    return make_reply(503, "5.5.1",
-                      "Error: " + std::string(verb_name(command.verb)) + " must be the first command",
-                      enhanced);
+    return make_reply(
+        503, "5.5.1",
+        "Error: " + std::string(verb_name(command.verb)) + " must be the first command", enhanced);
   }
   if (rule.needs_hello && !greeted_) {
     return make_reply(503, "5.5.1", "Error: send HELO/EHLO first", enhanced);

@@ -24,9 +24,10 @@ TEST_CASE("RFC 4954 4: AUTH reaches the application with its mechanism and initi
 
 TEST_CASE("an AUTH argument that is no mechanism or has a third word is answered 501 5.5.4") {
   ServerCore core = greeted_core();
-  CHECK(feed(core,
-             "AUTH\r\nAUTH PLAIN a b\r\nAUTH PL@IN\r\nAUTH ABCDEFGHIJKLMNOPQRSTU\r\nAUTH PLAIN \r\n")
-            .empty());
+  CHECK(
+      feed(core,
+           "AUTH\r\nAUTH PLAIN a b\r\nAUTH PL@IN\r\nAUTH ABCDEFGHIJKLMNOPQRSTU\r\nAUTH PLAIN \r\n")
+          .empty());
   const std::string syntax = "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n";
   CHECK(take_output(core) == "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n" + syntax +
                                  syntax + syntax + syntax);
@@ -41,8 +42,7 @@ TEST_CASE("RFC 4954 4: 334 makes the next lines continuation lines until 235 aut
   answer(core, "334 VXNlcm5hbWU6");
   CHECK(feed(core, "dXNlcg==\r\n") == Events{"continuation dXNlcg=="});
   answer(core, "334 UGFzc3dvcmQ6");
-  CHECK(feed(core, "cGFzcw==\r\nMAIL FROM:<a@example.org>\r\n") ==
-        Events{"continuation cGFzcw=="});
+  CHECK(feed(core, "cGFzcw==\r\nMAIL FROM:<a@example.org>\r\n") == Events{"continuation cGFzcw=="});
   CHECK_FALSE(core.authenticated());
   answer(core, "235 2.7.0 Authentication successful");
   CHECK(core.authenticated());
@@ -161,8 +161,7 @@ TEST_CASE("a bare LF in a SASL line ends the exchange with 500 5.5.2") {
   CHECK(feed(core, "AUTH LOGIN\r\n").size() == 1);
   answer(core, "334 VXNlcm5hbWU6");
   CHECK(feed(core, "dXNlcg==\ndXNlcg==\r\n") == Events{"auth cancelled", "command dXNlcg=="});
-  CHECK(take_output(core) ==
-        "334 VXNlcm5hbWU6\r\n500 5.5.2 Syntax error: bare LF received\r\n");
+  CHECK(take_output(core) == "334 VXNlcm5hbWU6\r\n500 5.5.2 Syntax error: bare LF received\r\n");
 }
 
 }  // namespace opes::smtp::test

@@ -121,7 +121,8 @@ TEST_CASE("an ODMR profile: EHLO AUTH QUIT first, ATRN only once authenticated, 
   const std::string not_here = "502 5.5.1 Error: command not implemented\r\n";
   CHECK(take_output(core) ==
         "530 5.7.0 Authentication required\r\n250-odmr.example.org\r\n250 AUTH CRAM-MD5\r\n" +
-            not_here + not_here + "530 5.7.0 Authentication required\r\n"
+            not_here + not_here +
+            "530 5.7.0 Authentication required\r\n"
             "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
             "235 2.7.0 Authentication successful\r\n"
             "503 5.5.1 Error: already authenticated\r\n503 5.5.1 Error: already authenticated\r\n");

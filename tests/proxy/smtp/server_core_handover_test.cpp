@@ -87,8 +87,7 @@ TEST_CASE("only a positive reply to an awaited command can hand the connection o
   CHECK(take_output(core) == "450 4.4.0 No queued mail\r\n250 2.0.0 Ok\r\n");
   CHECK(core.take_unread().empty());  // not released: nothing to hand over
 
-  CHECK(feed(core, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n").size() ==
-        1);
+  CHECK(feed(core, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n").size() == 1);
   answer(core, "250 Ok");
   CHECK(drain(core).size() == 1);
   answer(core, "250 Ok");

@@ -221,7 +221,7 @@ class ServerCore {
   bool greeted_ = false;
   bool tls_active_ = false;
   bool authenticated_ = false;
-  bool auth_exchange_ = false;  // a 334 answered AUTH; continuation lines are SASL
+  bool auth_exchange_ = false;     // a 334 answered AUTH; continuation lines are SASL
   std::size_t command_lines_ = 0;  // since the greeting, for VerbRule::first_only
   bool transaction_open_ = false;
   bool transaction_smtputf8_ = false;

@@ -78,8 +78,8 @@ struct CloseRequested {
 /// command or message is dropped.
 struct ClientClosed {};
 
-using ServerEvent = std::variant<CommandReceived, ContinuationLine, DataChunk, DataEnd,
-                                 TransactionReset, TlsRequested, CloseRequested, ClientClosed,
-                                 AuthCancelled>;
+using ServerEvent =
+    std::variant<CommandReceived, ContinuationLine, DataChunk, DataEnd, TransactionReset,
+                 TlsRequested, CloseRequested, ClientClosed, AuthCancelled>;
 
 }  // namespace opes::smtp
