@@ -1,14 +1,21 @@
 // libFuzzer target for the SMTP server core: arbitrary client bytes, fed in
 // splits chosen by the input, answered the way a session would (250 to most
-// commands, 354 to DATA, 220 to STARTTLS then tls_started()). The core must
-// never crash, never keep more than its limits allow, and (when no STARTTLS
-// and no input pipelined behind a refused DATA made the split matter) give
-// the same transcript as when fed in one piece. The seed's top bit picks
-// the bare line endings mode.
+// commands, 354 to DATA, 220 to STARTTLS then tls_started(), 334/235/535 to
+// AUTH and its continuation lines, 250 to ATRN and 220 to HOST with
+// reply_and_release()). The core must never crash, never keep more than its
+// limits allow, never pass on a command its table refuses (HOST without
+// host_first, AUTH once authenticated, MAIL/RCPT/DATA unauthenticated under
+// require_auth, a "*" inside an AUTH exchange), and (when no STARTTLS and no
+// input pipelined behind a refused DATA made the split matter) give the same
+// transcript as when fed in one piece, the octets handed over at a release
+// (take_unread() and what was not fed yet) included.
 //
-// Input layout: the first octet seeds the split sizes and the answers; the
-// rest is what the client sends.
+// Input layout: the first octet seeds the split sizes and the answers (bit
+// 0x80 bare line endings, 0x40 host_first, 0x20 require_auth, 0x10 ATRN
+// releases, 0x08 HOST releases, 0x01 RCPT refused); the rest is what the
+// client sends.
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +44,7 @@ ServerLimits fuzz_limits() {
   limits.max_bad_commands = 20;
   limits.data_chunk_size = 64;
   limits.max_buffered_input = 512;
+  limits.max_sasl_line = 300;
   return limits;
 }
 
@@ -47,6 +55,8 @@ ocp::smtp::Reply one_line(std::uint16_t code, std::string text) {
 ServerOptions fuzz_options(std::uint8_t seed) {
   ServerOptions options;
   options.bare_line_endings = (seed & 0x80) ? BareLineEndings::normalize : BareLineEndings::reject;
+  options.host_first = (seed & 0x40) != 0;
+  options.require_auth = (seed & 0x20) != 0;
   return options;
 }
 
@@ -55,17 +65,46 @@ struct Transcript {
   std::string output;  // the replies
   bool tls = false;
   bool pipelining_closed = false;  // whether input was behind a refused DATA depends on the split
+  bool in_auth_exchange = false;   // the last answer was a 334 to AUTH or its continuation
+  bool released = false;
+  std::string handed_over;  // take_unread() and the input not fed yet, at the release
 };
+
+/// What a session's policy may answer an AUTH line: the sizes pick it.
+std::uint16_t auth_answer(std::size_t size) {
+  switch (size % 3) {
+    case 0:
+      return 235;
+    case 1:
+      return 334;
+    default:
+      return 535;
+  }
+}
 
 /// Answers and records every event available now; the answers depend on the
 /// events only, so any split of the input must give the same transcript.
-void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript) {
+/// `not_fed` is the input the core has not been given yet.
+void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript, std::string_view not_fed) {
   const ServerLimits limits = fuzz_limits();
+  const ServerOptions options = fuzz_options(seed);
   while (auto event = core.next_event()) {
+    if (core.released()) violated("an event after the release");
     std::optional<ocp::smtp::Reply> answer;
+    bool release = false;
     if (const auto* command = std::get_if<CommandReceived>(&*event)) {
       transcript.text += "C" + command->command.verb_text + "\n";
-      switch (command->command.verb) {
+      transcript.in_auth_exchange = false;
+      const Verb verb = command->command.verb;
+      if (verb == Verb::host && !options.host_first) violated("HOST without host_first");
+      if (verb == Verb::auth && (core.authenticated() || !command->auth)) {
+        violated("AUTH once authenticated or without its argument");
+      }
+      if ((verb == Verb::mail || verb == Verb::rcpt || verb == Verb::data) &&
+          options.require_auth && !core.authenticated()) {
+        violated("a mail command before authentication under require_auth");
+      }
+      switch (verb) {
         case Verb::ehlo:
           answer = ehlo_reply("mx.example", "hi", {"PIPELINING", "SIZE 2000", "STARTTLS"});
           break;
@@ -75,8 +114,19 @@ void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript) {
         case Verb::starttls:
           answer = one_line(220, "2.0.0 Ready");
           break;
-        case Verb::auth:
-          answer = one_line(334, "");
+        case Verb::auth: {
+          const auto& response = command->auth->initial_response;
+          answer = one_line(response ? auth_answer(response->size()) : 334, "");
+          transcript.in_auth_exchange = answer->code == 334;
+          break;
+        }
+        case Verb::atrn:
+          answer = one_line(250, "OK now reversing the connection");
+          release = (seed & 0x10) != 0;
+          break;
+        case Verb::host:
+          answer = one_line(220, "relayed greeting");
+          release = (seed & 0x08) != 0;
           break;
         case Verb::rcpt:
           answer = one_line((seed & 1) ? 550 : 250, "rcpt");
@@ -90,7 +140,14 @@ void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript) {
       }
     } else if (const auto* line = std::get_if<ContinuationLine>(&*event)) {
       transcript.text += "L" + line->line + "\n";
-      answer = one_line(line->line.size() % 2 ? 334 : 235, "");
+      if (line->line.size() + 2 > limits.max_sasl_line) violated("a SASL line over the limit");
+      if (transcript.in_auth_exchange && line->line == "*") violated("a * line not cancelling");
+      answer = one_line(auth_answer(line->line.size()), "");
+      transcript.in_auth_exchange = transcript.in_auth_exchange && answer->code == 334;
+    } else if (std::holds_alternative<AuthCancelled>(*event)) {
+      if (!transcript.in_auth_exchange) violated("AuthCancelled outside an AUTH exchange");
+      transcript.in_auth_exchange = false;
+      transcript.text += "A\n";
     } else if (const auto* chunk = std::get_if<DataChunk>(&*event)) {
       if (chunk->bytes.empty() || chunk->bytes.size() > limits.data_chunk_size + 1) {
         violated("data chunk size out of bounds");
@@ -110,7 +167,17 @@ void drive(ServerCore& core, std::uint8_t seed, Transcript& transcript) {
     } else {
       transcript.text += "X\n";
     }
-    if (answer && !core.reply(*answer)) violated("an awaited reply was refused");
+    if (answer && release) {
+      if (!core.reply_and_release(*answer)) violated("a positive reply could not release");
+    } else if (answer && !core.reply(*answer)) {
+      violated("an awaited reply was refused");
+    }
+  }
+  if (core.released() && !transcript.released) {
+    transcript.released = true;
+    if (core.wants_input() || core.closed()) violated("a released core reads or closes");
+    transcript.handed_over = core.take_unread() + std::string(not_fed);
+    if (!core.take_unread().empty()) violated("take_unread() gave octets twice");
   }
   if (core.pending_output().size() > 1 << 20) violated("output grows without bound");
   transcript.output += core.pending_output();
@@ -134,10 +201,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const std::size_t length = 1 + (state >> 16) % 97;
       core.receive(input.substr(at, length));
       at += length;
-      drive(core, seed, split);
+      drive(core, seed, split, input.substr(std::min(at, input.size())));
     }
     core.receive_eof();
-    drive(core, seed, split);
+    drive(core, seed, split, {});
   }
 
   if (split.tls) return 0;  // what follows STARTTLS depends on where the input was cut
@@ -145,9 +212,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ServerCore core(fuzz_limits(), fuzz_options(seed));
   core.receive(input);
   core.receive_eof();
-  drive(core, seed, whole);
+  drive(core, seed, whole, {});
   if (whole.pipelining_closed || split.pipelining_closed) return 0;
   if (whole.text != split.text) violated("the split of the input changed the events");
   if (whole.output != split.output) violated("the split of the input changed the replies");
+  if (whole.handed_over != split.handed_over) violated("the split changed the octets handed over");
   return 0;
 }

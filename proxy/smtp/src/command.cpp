@@ -44,6 +44,25 @@ Command parse_command(std::string_view line) {
   return command;
 }
 
+std::optional<AuthArgument> parse_auth_argument(std::string_view argument) {
+  const std::size_t space = argument.find(' ');
+  const std::string_view mechanism = argument.substr(0, space);
+  // RFC 4422 §3.1: sasl-mech = 1*20mech-char, mech-char = UPPER-ALPHA /
+  // DIGIT / "-" / "_"; mechanism names compare case-insensitively in SMTP.
+  if (mechanism.empty() || mechanism.size() > 20) return std::nullopt;
+  AuthArgument auth;
+  for (const char c : mechanism) {
+    if (!detail::is_alnum(c) && c != '-' && c != '_') return std::nullopt;
+    auth.mechanism += detail::to_upper(c);
+  }
+  if (space == std::string_view::npos) return auth;
+  const std::string_view response = argument.substr(space + 1);
+  if (response.empty() || response.find(' ') != std::string_view::npos) return std::nullopt;
+  // RFC 4954 §4: a zero-length initial response is sent as a single "=".
+  auth.initial_response = response == "=" ? std::string() : std::string(response);
+  return auth;
+}
+
 std::string_view verb_name(Verb verb) noexcept {
   for (const auto& [known, name] : kVerbs) {
     if (known == verb) return name;

@@ -10,10 +10,6 @@ namespace opes::smtp {
 
 namespace {
 
-bool is_positive(std::uint16_t code) noexcept {
-  return code >= 200 && code < 300;
-}
-
 bool blank(std::string_view argument) noexcept {
   return argument.find_first_not_of(' ') == std::string_view::npos;
 }
@@ -27,12 +23,43 @@ bool has_control_octet(std::string_view line) noexcept {
   });
 }
 
+/// The fixed grammar of each verb's argument (RFC 5321 §4.1.1, RFC 3207
+/// §4, RFC 4954 §4): the 501 5.5.4 text when it is missing or extra.
+std::optional<std::string_view> argument_error(Verb verb, bool no_argument) noexcept {
+  switch (verb) {
+    case Verb::helo:
+      return no_argument ? std::optional<std::string_view>("Syntax: HELO hostname") : std::nullopt;
+    case Verb::ehlo:
+      return no_argument ? std::optional<std::string_view>("Syntax: EHLO hostname") : std::nullopt;
+    case Verb::vrfy:
+      return no_argument ? std::optional<std::string_view>("Syntax: VRFY address") : std::nullopt;
+    case Verb::expn:
+      return no_argument ? std::optional<std::string_view>("Syntax: EXPN name") : std::nullopt;
+    case Verb::host:
+      return no_argument ? std::optional<std::string_view>("Syntax: HOST name") : std::nullopt;
+    case Verb::data:
+      return no_argument ? std::nullopt : std::optional<std::string_view>("Syntax: DATA");
+    case Verb::rset:
+      return no_argument ? std::nullopt : std::optional<std::string_view>("Syntax: RSET");
+    case Verb::quit:
+      return no_argument ? std::nullopt : std::optional<std::string_view>("Syntax: QUIT");
+    case Verb::starttls:
+      return no_argument ? std::nullopt : std::optional<std::string_view>("Syntax: STARTTLS");
+    default:
+      return std::nullopt;  // MAIL, RCPT and AUTH are parsed in full later
+  }
+}
+
 }  // namespace
 
 ServerCore::ServerCore(ServerLimits limits, ServerOptions options)
-    : limits_(limits), options_(std::move(options)) {
+    : limits_(limits),
+      options_(std::move(options)),
+      commands_(options_.commands ? *options_.commands
+                                  : smtp_commands({options_.host_first, options_.require_auth})) {
   limits_.data_chunk_size = std::max<std::size_t>(limits_.data_chunk_size, 1);
   limits_.max_command_line = std::max<std::size_t>(limits_.max_command_line, 3);
+  limits_.max_sasl_line = std::max<std::size_t>(limits_.max_sasl_line, 3);
 }
 
 void ServerCore::greet(const ocp::smtp::Reply& reply) {
@@ -40,7 +67,8 @@ void ServerCore::greet(const ocp::smtp::Reply& reply) {
 }
 
 void ServerCore::receive(std::string_view bytes) {
-  if (mode_ == Mode::closed || mode_ == Mode::tls_handshake || eof_) return;
+  if (mode_ == Mode::closed || mode_ == Mode::tls_handshake || mode_ == Mode::released || eof_)
+    return;
   if (input_start_ != 0 && input_start_ * 2 >= input_.size()) {
     input_.erase(0, input_start_);
     input_start_ = 0;
@@ -71,6 +99,7 @@ std::optional<ServerEvent> ServerCore::next_event() {
         break;
       case Mode::tls_handshake:
       case Mode::closed:
+      case Mode::released:
         break;
     }
     if (!progressed && events_.empty()) return std::nullopt;
@@ -90,9 +119,10 @@ bool ServerCore::read_line() {
     discard_input();
     in = {};
   }
-  const std::size_t lf = in.substr(0, limits_.max_command_line).find('\n');
+  const std::size_t limit = line_limit();
+  const std::size_t lf = in.substr(0, limit).find('\n');
   if (lf == std::string_view::npos) {
-    if (in.size() >= limits_.max_command_line) {
+    if (in.size() >= limit) {
       // RFC 5321 §4.5.3.1.10: "500 Line too long"; the line is skipped up to
       // its LF, however far that is, so the session stays in step.
       const std::size_t end = in.find('\n');
@@ -102,8 +132,7 @@ bool ServerCore::read_line() {
       } else {
         input_start_ += end + 1;
       }
-      mode_ = Mode::command;
-      answer(500, "5.5.0", "Line too long");
+      refuse_line(500, "5.5.0", "Line too long");
       return true;
     }
     if (eof_) {
@@ -119,45 +148,86 @@ bool ServerCore::read_line() {
   if (line.empty() || line.back() != '\r') {
     // RFC 5321 §2.3.8: only CRLF ends a line; a bare LF is refused, never
     // taken as a line end (the same rule as in the message data).
-    mode_ = Mode::command;
-    answer(500, "5.5.2", "Syntax error: bare LF received");
+    refuse_line(500, "5.5.2", "Syntax error: bare LF received");
     return true;
   }
   line.pop_back();
   if (has_control_octet(line)) {
-    mode_ = Mode::command;
-    answer(500, "5.5.2", "Syntax error: control character in command line");
+    refuse_line(500, "5.5.2", "Syntax error: control character in command line");
     return true;
   }
   if (mode_ == Mode::continuation) {
+    if (auth_exchange_ && line == "*") {
+      // RFC 4954 §4: "*" cancels the exchange and MUST get a 501.
+      refuse_line(501, "5.0.0", "Authentication cancelled");
+      return true;
+    }
     awaiting_ = Awaiting::continuation;
     events_.push_back(ContinuationLine{std::move(line)});
     return true;
   }
+  ++command_lines_;
   handle_command(line);
   return true;
 }
 
+void ServerCore::refuse_line(std::uint16_t code, std::string_view enhanced_status,
+                             std::string_view text) {
+  if (mode_ == Mode::command) ++command_lines_;
+  if (std::exchange(auth_exchange_, false)) events_.push_back(AuthCancelled{});
+  mode_ = Mode::command;
+  answer(code, enhanced_status, text);
+}
+
+std::optional<ocp::smtp::Reply> ServerCore::refusal_by_table(const Command& command) const {
+  const bool enhanced = options_.enhanced_status_codes;
+  const VerbRule& rule = commands_[command.verb];
+  if (!rule.offered) return make_reply(502, "5.5.1", "Error: command not implemented", enhanced);
+  if (auto error = argument_error(command.verb, blank(command.argument))) {
+    return make_reply(501, "5.5.4", *error, enhanced);
+  }
+  if (rule.first_only && command_lines_ != 1) {
+    return make_reply(
+        503, "5.5.1",
+        "Error: " + std::string(verb_name(command.verb)) + " must be the first command", enhanced);
+  }
+  if (rule.needs_hello && !greeted_) {
+    return make_reply(503, "5.5.1", "Error: send HELO/EHLO first", enhanced);
+  }
+  if (rule.before_tls && tls_active_) {
+    return make_reply(503, "5.5.1", "Error: TLS already active", enhanced);
+  }
+  if (rule.auth == AuthGate::required && !authenticated_) {
+    return make_reply(530, "5.7.0", "Authentication required", enhanced);
+  }
+  if (rule.auth == AuthGate::before && authenticated_) {
+    return make_reply(503, "5.5.1", "Error: already authenticated", enhanced);
+  }
+  if (rule.transaction == TransactionGate::outside && transaction_open_) {
+    return make_reply(503, "5.5.1",
+                      command.verb == Verb::mail ? "Error: nested MAIL command"
+                                                 : "Error: MAIL transaction in progress",
+                      enhanced);
+  }
+  if (rule.transaction == TransactionGate::inside && !transaction_open_) {
+    return make_reply(503, "5.5.1", "Error: need MAIL command", enhanced);
+  }
+  return std::nullopt;
+}
+
 void ServerCore::handle_command(std::string_view line) {
   Command command = parse_command(line);
-  const bool no_argument = blank(command.argument);
   if (command.verb_text.empty()) {
     answer(500, "5.5.2", "Syntax error: command expected");
     return;
   }
+  if (auto refusal = refusal_by_table(command)) {
+    send(*refusal, false);
+    if (command.verb == Verb::data) close_if_data_pipelined();
+    return;
+  }
   switch (command.verb) {
-    case Verb::helo:
-    case Verb::ehlo:
-      if (no_argument) {
-        answer(501, "5.5.4",
-               command.verb == Verb::ehlo ? "Syntax: EHLO hostname" : "Syntax: HELO hostname");
-      } else {
-        ask(std::move(command));
-      }
-      return;
     case Verb::mail: {
-      if (!greeted_) return answer(503, "5.5.1", "Error: send HELO/EHLO first");
-      if (transaction_open_) return answer(503, "5.5.1", "Error: nested MAIL command");
       auto path = parse_mail_from(command.argument);
       if (!path) return send(path.error().reply(options_.enhanced_status_codes), false);
       const auto size = declared_size(*path);
@@ -168,7 +238,6 @@ void ServerCore::handle_command(std::string_view line) {
       return ask(std::move(command), std::move(*path));
     }
     case Verb::rcpt: {
-      if (!transaction_open_) return answer(503, "5.5.1", "Error: need MAIL command");
       if (recipients_ >= limits_.max_recipients) {
         // RFC 5321 §4.5.3.1.10: "452 Too many recipients"
         return answer(452, "4.5.3", "Error: too many recipients");
@@ -178,25 +247,15 @@ void ServerCore::handle_command(std::string_view line) {
       return ask(std::move(command), std::move(*path));
     }
     case Verb::data:
-      if (!no_argument) {
-        answer(501, "5.5.4", "Syntax: DATA");
-      } else if (!transaction_open_) {
-        answer(503, "5.5.1", "Error: need MAIL command");
-      } else if (recipients_ == 0) {
-        // RFC 2920 §3.1: after pipelined RCPTs that all failed, DATA gets 554.
-        if (recipient_tried_) {
-          answer(554, "5.5.1", "Error: no valid recipients");
-        } else {
-          answer(503, "5.5.1", "Error: need RCPT command");
-        }
+      if (recipients_ != 0) return ask(std::move(command));
+      // RFC 2920 §3.1: after pipelined RCPTs that all failed, DATA gets 554.
+      if (recipient_tried_) {
+        answer(554, "5.5.1", "Error: no valid recipients");
       } else {
-        return ask(std::move(command));
+        answer(503, "5.5.1", "Error: need RCPT command");
       }
       return close_if_data_pipelined();
-    case Verb::bdat:
-      return answer(502, "5.5.1", "Error: command not implemented");
     case Verb::rset:
-      if (!no_argument) return answer(501, "5.5.4", "Syntax: RSET");
       reset_transaction();
       answer(250, "2.0.0", "Ok");
       events_.push_back(TransactionReset{});
@@ -206,37 +265,35 @@ void ServerCore::handle_command(std::string_view line) {
     case Verb::help:
       return answer(214, "2.0.0", "See RFC 5321");
     case Verb::quit:
-      if (!no_argument) return answer(501, "5.5.4", "Syntax: QUIT");
       send(make_reply(221, "2.0.0", "Bye", options_.enhanced_status_codes), true);
       mode_ = Mode::closed;
       discard_input();
       events_.push_back(CloseRequested{CloseReason::quit});
       return;
+    case Verb::auth: {
+      auto auth = parse_auth_argument(command.argument);
+      if (!auth) return answer(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]");
+      return ask(std::move(command), std::nullopt, std::move(*auth));
+    }
+    case Verb::helo:
+    case Verb::ehlo:
     case Verb::starttls:
-      if (!no_argument) return answer(501, "5.5.4", "Syntax: STARTTLS");
-      if (tls_active_) return answer(503, "5.5.1", "Error: TLS already active");
-      if (transaction_open_) return answer(503, "5.5.1", "Error: MAIL transaction in progress");
-      return ask(std::move(command));
     case Verb::vrfy:
     case Verb::expn:
-      if (no_argument) {
-        return answer(501, "5.5.4",
-                      command.verb == Verb::vrfy ? "Syntax: VRFY address" : "Syntax: EXPN name");
-      }
-      return ask(std::move(command));
-    case Verb::auth:
     case Verb::atrn:
     case Verb::host:
+    case Verb::bdat:
     case Verb::unknown:
       return ask(std::move(command));
   }
 }
 
-void ServerCore::ask(Command command, std::optional<PathArgument> path) {
+void ServerCore::ask(Command command, std::optional<PathArgument> path,
+                     std::optional<AuthArgument> auth) {
   awaiting_ = Awaiting::command;
   awaiting_verb_ = command.verb;
   awaiting_path_ = path;
-  events_.push_back(CommandReceived{std::move(command), std::move(path)});
+  events_.push_back(CommandReceived{std::move(command), std::move(path), std::move(auth)});
 }
 
 bool ServerCore::read_data() {
@@ -276,13 +333,13 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
       case Verb::helo:
       case Verb::ehlo:
         // RFC 5321 §4.1.4: EHLO/HELO also clears any transaction.
-        if (is_positive(reply.code)) {
+        if (reply.is_positive()) {
           greeted_ = true;
           reset_transaction();
         }
         break;
       case Verb::mail:
-        if (is_positive(reply.code)) {
+        if (reply.is_positive()) {
           transaction_open_ = true;
           transaction_smtputf8_ = awaiting_path_ && requests_smtputf8(*awaiting_path_);
           recipients_ = 0;
@@ -291,7 +348,7 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
         break;
       case Verb::rcpt:
         recipient_tried_ = true;
-        if (is_positive(reply.code)) ++recipients_;
+        if (reply.is_positive()) ++recipients_;
         break;
       case Verb::data:
         if (reply.code == 354) {
@@ -312,9 +369,17 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
           flush_now = true;
         }
         break;
+      case Verb::auth:
+        // RFC 4954 §4: 334 starts the exchange, 235 ends it authenticated.
+        auth_exchange_ = reply.code == 334;
+        if (reply.code == 235) authenticated_ = true;
+        break;
       default:
         break;
     }
+  } else if (answered == Awaiting::continuation && auth_exchange_) {
+    auth_exchange_ = reply.code == 334;
+    if (reply.code == 235) authenticated_ = true;
   } else if (answered == Awaiting::data_end) {
     reset_transaction();  // RFC 5321 §4.1.1.4: the transaction ends either way
     flush_now = true;
@@ -336,6 +401,31 @@ ocp::Expected<void, ServerError> ServerCore::reply(const ocp::smtp::Reply& reply
   return {};
 }
 
+ocp::Expected<void, ServerError> ServerCore::reply_and_release(const ocp::smtp::Reply& reply) {
+  if (awaiting_ != Awaiting::command) {
+    return ocp::unexpected(ServerError{"no command awaits a reply"});
+  }
+  if (!reply.is_positive()) {
+    return ocp::unexpected(ServerError{"only a positive reply hands the connection over"});
+  }
+  if (awaiting_verb_ == Verb::data || awaiting_verb_ == Verb::starttls || !events_.empty()) {
+    return ocp::unexpected(ServerError{"the connection cannot be handed over here"});
+  }
+  if (auto sent = this->reply(reply); !sent) return sent;
+  // Nothing behind the command was read (one command at a time), so every
+  // octet after its line is still in input_ for take_unread().
+  mode_ = Mode::released;
+  flush_now_ = true;
+  return {};
+}
+
+std::string ServerCore::take_unread() {
+  if (mode_ != Mode::released) return {};
+  std::string unread(input());
+  discard_input();
+  return unread;
+}
+
 ocp::Expected<void, ServerError> ServerCore::tls_started() {
   if (mode_ != Mode::tls_handshake) {
     return ocp::unexpected(ServerError{"no STARTTLS was answered 220"});
@@ -344,6 +434,8 @@ ocp::Expected<void, ServerError> ServerCore::tls_started() {
   // client's first command must be EHLO again.
   mode_ = Mode::command;
   greeted_ = false;
+  authenticated_ = false;
+  auth_exchange_ = false;
   tls_active_ = true;
   skipping_long_line_ = false;
   reset_transaction();
@@ -362,7 +454,8 @@ bool ServerCore::should_flush() const noexcept {
 }
 
 bool ServerCore::wants_input() const noexcept {
-  if (mode_ == Mode::closed || mode_ == Mode::tls_handshake || eof_) return false;
+  if (mode_ == Mode::closed || mode_ == Mode::tls_handshake || mode_ == Mode::released || eof_)
+    return false;
   // A partial line is always completed (max_command_line bounds it); a
   // pipeline waiting behind an unanswered command is bounded here.
   const bool reading = awaiting_ == Awaiting::nothing && !holds_complete_line();
@@ -381,7 +474,8 @@ void ServerCore::send(const ocp::smtp::Reply& reply, bool flush_now) {
 }
 
 void ServerCore::count_if_bad(std::uint16_t code) {
-  const bool bad = (code >= 500 && code <= 504) || code == 555;
+  // RFC 4954 §6: 535, a failed authentication, is a bad command too.
+  const bool bad = (code >= 500 && code <= 504) || code == 535 || code == 555;
   if (!bad || limits_.max_bad_commands == 0 || mode_ == Mode::closed) return;
   if (++bad_commands_ < limits_.max_bad_commands) return;
   close_with_421("4.7.0", "Error: too many errors", CloseReason::too_many_errors);
@@ -429,7 +523,11 @@ std::string_view ServerCore::input() const noexcept {
 bool ServerCore::holds_complete_line() const noexcept {
   if (mode_ != Mode::command && mode_ != Mode::continuation) return false;
   const std::string_view in = input();
-  return in.find('\n') != std::string_view::npos || in.size() >= limits_.max_command_line;
+  return in.find('\n') != std::string_view::npos || in.size() >= line_limit();
+}
+
+std::size_t ServerCore::line_limit() const noexcept {
+  return mode_ == Mode::continuation ? limits_.max_sasl_line : limits_.max_command_line;
 }
 
 }  // namespace opes::smtp

@@ -19,6 +19,10 @@ inline std::string describe(const ServerEvent& event) {
       std::string text = "command " + e.command.verb_text;
       if (!e.command.argument.empty()) text += " " + e.command.argument;
       if (e.path) text += " path=" + e.path->path;
+      if (e.auth) {
+        text += " mechanism=" + e.auth->mechanism;
+        if (e.auth->initial_response) text += " response=" + *e.auth->initial_response;
+      }
       return text;
     }
     std::string operator()(const ContinuationLine& e) const { return "continuation " + e.line; }
@@ -40,6 +44,7 @@ inline std::string describe(const ServerEvent& event) {
       return "close";
     }
     std::string operator()(const ClientClosed&) const { return "client closed"; }
+    std::string operator()(const AuthCancelled&) const { return "auth cancelled"; }
   };
   return std::visit(Describe{}, event);
 }

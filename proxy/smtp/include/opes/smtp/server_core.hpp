@@ -34,7 +34,28 @@
 //   503 5.5.1 (DATA after only refused RCPTs 554 5.5.1), the MAIL/RCPT
 //   argument errors of path_argument.hpp, SIZE over the limit 552 5.3.4,
 //   recipients over the limit 452 4.5.3, BDAT 502 5.5.1 (CHUNKING is not
-//   offered), a second STARTTLS 503 5.5.1.
+//   offered), a second STARTTLS 503 5.5.1, and every other refusal of the
+//   session's CommandTable (command_table.hpp: 502 not offered, 503 out of
+//   order, 530 5.7.0 authentication required).
+//
+// AUTH (RFC 4954), learned from the replies the application sends:
+//   AUTH before HELO/EHLO, inside a transaction or after a successful AUTH
+//   503 5.5.1 (§4); its argument must be `mechanism [initial-response]`
+//   (else 501 5.5.4) and reaches the application as CommandReceived::auth.
+//   334 to AUTH or to a ContinuationLine makes the next line a
+//   ContinuationLine (up to ServerLimits::max_sasl_line: §4 asks for the
+//   mechanisms' sizes, "very few ... beyond 12288 octets"); a "*" line is
+//   answered 501 5.0.0 and ends the exchange (AuthCancelled), as does a line
+//   the core refuses; 235 makes authenticated() true; 535 counts as a bad
+//   command; tls_started() forgets the authentication (RFC 3207 §4.2).
+//
+// Handing the connection over (ATRN, RFC 2645; HOST relaying the chosen
+// server's greeting): reply_and_release() queues the positive reply and
+// releases the connection. From then the core produces no events and reads
+// nothing (receive() and receive_eof() are ignored); flush the pending
+// output, then take_unread() returns, once, every octet received but not
+// consumed (what the client pipelined behind the command), for the new
+// owner of the stream to read first (h11's trailing_data).
 // Replies 500-504 and 555, the core's and the application's, count as bad
 // commands; the one that reaches max_bad_commands is followed by 421 4.7.0
 // and CloseRequested{too_many_errors}. A 421 from the application closes too.
@@ -54,6 +75,7 @@
 
 #include "ocp/expected.hpp"
 #include "ocp/smtp/reply.hpp"
+#include "opes/smtp/command_table.hpp"
 #include "opes/smtp/data_reader.hpp"
 #include "opes/smtp/server_events.hpp"
 
@@ -63,6 +85,10 @@ struct ServerLimits {
   /// RFC 5321 §4.5.3.1.4 says 512 octets with CRLF; extensions add
   /// parameters (§4.5.3.1.4 allows more per extension), so 2048.
   std::size_t max_command_line = 2048;
+  /// A line answering a 334 (RFC 4954 §4), CRLF included: 12288 octets of
+  /// base64 ("very few mechanisms have sizes beyond 12288 octets") and CRLF.
+  /// Longer: 500 5.5.0 and the exchange ends.
+  std::size_t max_sasl_line = 12288 + 2;
   /// RFC 5321 §4.5.3.1.6, CRLF included; 0 = unlimited.
   std::size_t max_data_line = 1000;
   /// The SIZE we advertise (RFC 1870); 0 = unlimited.
@@ -82,6 +108,15 @@ struct ServerOptions {
   bool enhanced_status_codes = true;  // RFC 2034: advertise ENHANCEDSTATUSCODES with it
   /// A bare CR or LF in message data: refused, or made a CRLF (data_reader.hpp).
   BareLineEndings bare_line_endings = BareLineEndings::reject;
+  /// HOST (draft-khanna-proxy-mail-protocols-00 §4) reaches the application
+  /// as the first command line only (503 5.5.1 later); off: 502 5.5.1.
+  bool host_first = false;
+  /// RFC 4954 §6: 530 5.7.0 to MAIL, RCPT, DATA, VRFY, EXPN and HELP until an
+  /// AUTH was answered 235 (SmtpCommandPolicy::require_auth).
+  bool require_auth = false;
+  /// The session's own table (e.g. an ODMR profile); unset:
+  /// smtp_commands({host_first, require_auth}).
+  std::optional<CommandTable> commands = std::nullopt;
 };
 
 /// A misuse of the core by the application, e.g. a reply when none is due.
@@ -110,6 +145,16 @@ class ServerCore {
   /// next line a ContinuationLine, any reply after DataEnd ends the transaction).
   ocp::Expected<void, ServerError> reply(const ocp::smtp::Reply& reply);
 
+  /// Answers the awaited command with a positive reply (250 to ATRN, the
+  /// relayed 220 greeting to HOST) and releases the connection: no further
+  /// event, no further read; flush, then take_unread(). An error (nothing
+  /// changed) unless a command awaits its reply and the reply is 2xx.
+  ocp::Expected<void, ServerError> reply_and_release(const ocp::smtp::Reply& reply);
+
+  /// After reply_and_release(): the octets received and not consumed, in
+  /// order; "" on later calls and before the release.
+  std::string take_unread();
+
   /// RFC 3207 §4.2: TLS is up; the session starts over, not greeted, and
   /// knows nothing the client said before.
   ocp::Expected<void, ServerError> tls_started();
@@ -125,15 +170,24 @@ class ServerCore {
   bool closed() const noexcept { return mode_ == Mode::closed; }
   bool in_transaction() const noexcept { return transaction_open_; }
   bool tls_active() const noexcept { return tls_active_; }
+  /// An AUTH was answered 235 (since the last tls_started()).
+  bool authenticated() const noexcept { return authenticated_; }
+  /// reply_and_release() was called; the core is done with the connection.
+  bool released() const noexcept { return mode_ == Mode::released; }
 
  private:
-  enum class Mode { command, continuation, data, tls_handshake, closed };
+  enum class Mode { command, continuation, data, tls_handshake, closed, released };
   enum class Awaiting { nothing, command, continuation, data_end };
 
   bool read_line();  // false: more input needed
   bool read_data();
   void handle_command(std::string_view line);
-  void ask(Command command, std::optional<PathArgument> path = {});
+  /// The first gate of the CommandTable (or argument syntax) the command fails.
+  std::optional<ocp::smtp::Reply> refusal_by_table(const Command& command) const;
+  /// A line refused before it was parsed: back to commands, any AUTH exchange ends.
+  void refuse_line(std::uint16_t code, std::string_view enhanced_status, std::string_view text);
+  void ask(Command command, std::optional<PathArgument> path = {},
+           std::optional<AuthArgument> auth = {});
   void answer(std::uint16_t code, std::string_view enhanced_status, std::string_view text);
   void send(const ocp::smtp::Reply& reply, bool flush_now);
   void count_if_bad(std::uint16_t code);
@@ -145,9 +199,11 @@ class ServerCore {
   void discard_input() noexcept;
   std::string_view input() const noexcept;
   bool holds_complete_line() const noexcept;
+  std::size_t line_limit() const noexcept;
 
   ServerLimits limits_;
   ServerOptions options_;
+  CommandTable commands_;
   Mode mode_ = Mode::command;
   Awaiting awaiting_ = Awaiting::nothing;
   Verb awaiting_verb_ = Verb::unknown;
@@ -164,6 +220,9 @@ class ServerCore {
 
   bool greeted_ = false;
   bool tls_active_ = false;
+  bool authenticated_ = false;
+  bool auth_exchange_ = false;     // a 334 answered AUTH; continuation lines are SASL
+  std::size_t command_lines_ = 0;  // since the greeting, for VerbRule::first_only
   bool transaction_open_ = false;
   bool transaction_smtputf8_ = false;
   bool recipient_tried_ = false;

@@ -15,18 +15,29 @@ namespace opes::smtp {
 
 /// A command that needs the application's decision: HELO, EHLO, MAIL, RCPT,
 /// DATA, VRFY, EXPN, STARTTLS, AUTH, ATRN, HOST and unknown verbs (answer
-/// those 500 5.5.1). Sequence and syntax have been checked; for MAIL and RCPT
-/// `path` holds the parsed argument.
+/// those 500 5.5.1). Sequence (the CommandTable) and syntax have been
+/// checked; for MAIL and RCPT `path` holds the parsed argument, for AUTH
+/// `auth`.
 struct CommandReceived {
   Command command;
   std::optional<PathArgument> path;
+  std::optional<AuthArgument> auth;
 };
 
 /// RFC 4954 §4: the line a client sends after a 334 reply (an AUTH
-/// exchange), delivered raw; reply 334 again to continue the exchange.
+/// exchange), delivered raw (base64, at most ServerLimits::max_sasl_line);
+/// reply 334 again to continue the exchange, 235 to end it authenticated,
+/// 535 (a bad command) or another code to end it refused. A "*" line never
+/// comes here: the core answers it (AuthCancelled).
 struct ContinuationLine {
   std::string line;
 };
+
+/// The core ended an AUTH exchange by itself: the client cancelled it with
+/// "*" (answered 501 5.0.0, RFC 4954 §4) or sent a line the core refused
+/// (too long, bare LF, control octet: 500). Drop the SASL state; no reply
+/// is due.
+struct AuthCancelled {};
 
 /// Message content after 354: dot-unstuffed, CRLF line ends kept, the final
 /// "." line left out (the RAWDATA am-part, draft-ietf-opes-smtp-00 §3.1).
@@ -67,7 +78,8 @@ struct CloseRequested {
 /// command or message is dropped.
 struct ClientClosed {};
 
-using ServerEvent = std::variant<CommandReceived, ContinuationLine, DataChunk, DataEnd,
-                                 TransactionReset, TlsRequested, CloseRequested, ClientClosed>;
+using ServerEvent =
+    std::variant<CommandReceived, ContinuationLine, DataChunk, DataEnd, TransactionReset,
+                 TlsRequested, CloseRequested, ClientClosed, AuthCancelled>;
 
 }  // namespace opes::smtp
