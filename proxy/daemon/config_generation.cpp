@@ -44,7 +44,8 @@ WorkerGeneration::WorkerGeneration(asio::any_io_executor executor,
                sessions,
                upstream_connections_,
                client_limits,
-               drain} {}
+               drain,
+               shared_->prepared.destination_tls} {}
 
 std::shared_ptr<GatewayContext> WorkerGeneration::session_context() {
   // Aliasing: the session sees its context and owns the generation.

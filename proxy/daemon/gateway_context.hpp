@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include "callout_clients.hpp"
 #include "opes/proxy/client_limits.hpp"
@@ -26,6 +27,8 @@ struct GatewayContext {
   DeliveryCache& upstream_connections;      // this thread's idle upstream connections
   ClientLimits& client_limits;              // all threads' per-address counts
   SessionDrain& drain;                      // this thread's sessions, for the shutdown
+  /// Per destination (config.routing), its STARTTLS client context.
+  const std::vector<TlsContext>& destination_tls;
 };
 
 }  // namespace opes::proxy

@@ -378,10 +378,12 @@ boost::asio::awaitable<Reply> SmtpSession::on_data_end(const smtp::DataEnd& end)
   switch (outcome.kind) {
     case MessageOutcome::Kind::deliver:
       result = co_await deliver(t.flow->output());
+      // With destinations (neither top-level key) the kind is per message:
+      // "delivered" for all (spool.stored names a spooled file).
       if (!result.is_positive()) {
-        summary = config_.upstream ? "refused upstream" : "not spooled";
+        summary = config_.spool ? "not spooled" : "refused upstream";
       } else if (summary.empty()) {
-        summary = config_.upstream ? "delivered" : "spooled";
+        summary = config_.spool ? "spooled" : "delivered";
       }
       break;
     case MessageOutcome::Kind::reject:
