@@ -292,9 +292,11 @@ void read_destination(JsonReader& item, const std::string& path, Destination& de
   if (kinds != 1) item.fail(path, "needs exactly one of upstream and spool");
 }
 
-void read_destinations(JsonReader& reader, Routing& routing, const std::filesystem::path& base) {
+/// Whether the configuration has `destinations` (an object).
+bool read_destinations(JsonReader& reader, Routing& routing, const std::filesystem::path& base) {
   const json* destinations = reader.value("destinations", json::value_t::object, false);
-  if (!destinations) return;
+  if (!destinations) return false;
+  if (destinations->empty()) reader.fail("destinations", "needs at least one destination");
   for (const auto& [name, value] : destinations->items()) {
     const std::string path = "destinations." + name;
     JsonReader item = reader.nested(value, path);
@@ -307,9 +309,12 @@ void read_destinations(JsonReader& reader, Routing& routing, const std::filesyst
     item.reject_unknown_keys();
     routing.destinations.push_back(std::move(destination));
   }
+  return true;
 }
 
-void read_routes(JsonReader& reader, Routing& routing) {
+/// Whether the configuration has `routes` (an array).
+bool read_routes(JsonReader& reader, Routing& routing) {
+  if (!reader.value("routes", json::value_t::array, false)) return false;
   for_each_object(reader, "routes", false, [&](JsonReader& item, std::size_t i) {
     Route route;
     const std::string path = indexed("routes", i);
@@ -329,14 +334,13 @@ void read_routes(JsonReader& reader, Routing& routing) {
     route.destination = item.string("destination", true).value_or("");
     routing.routes.push_back(std::move(route));
   });
+  return true;
 }
 
 /// The lookup table, and every name a route uses checked. Without
 /// destinations the legacy upstream or spool is the one destination.
-void build_routing(ProxyConfig& config, JsonReader& reader) {
+void build_routing(ProxyConfig& config, JsonReader& reader, bool named, bool routed) {
   Routing& routing = config.routing;
-  const bool named = reader.value("destinations", json::value_t::object, false) != nullptr;
-  const bool routed = reader.value("routes", json::value_t::array, false) != nullptr;
   if (!named) {
     if (routed) reader.fail("routes", "needs destinations to route to");
     routing.routes.clear();
@@ -365,7 +369,8 @@ void build_routing(ProxyConfig& config, JsonReader& reader) {
     const auto target = routing.find(route.destination);
     if (!target && !route.destination.empty()) {
       reader.fail(path + ".destination",
-                  "no destination is named '" + route.destination + "' (configured: " + known + ")");
+                  "no destination is named '" + route.destination + "' (" +
+                      (known.empty() ? std::string("none is configured") : "configured: " + known) + ")");
     }
     if (route.domains.empty()) {
       if (default_route) {
@@ -471,8 +476,8 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     read_upstream(upstream, *config.upstream, base);
   });
   if (auto spool = reader.string("spool", false)) config.spool = resolve(base, *spool);
-  read_destinations(reader, config.routing, base);
-  read_routes(reader, config.routing);
+  const bool named = read_destinations(reader, config.routing, base);
+  const bool routed = read_routes(reader, config.routing);
   config.quarantine = resolve(base, reader.string("quarantine", false).value_or("quarantine"));
   config.work_directory = resolve(base, reader.string("work_directory", false).value_or(
                                             config.spool ? (*config.spool / "tmp").string() : "/tmp"));
@@ -488,7 +493,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
   read_shutdown(reader, config);
   reader.reject_unknown_keys();
-  build_routing(config, reader);
+  build_routing(config, reader, named, routed);
   check(config, reader);
   if (!reader.errors().empty()) return ocp::unexpected(reader.errors());
   return config;

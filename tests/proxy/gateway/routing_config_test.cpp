@@ -171,6 +171,17 @@ TEST_CASE("a destination has exactly one kind and a name fit for logs") {
         "destinations.a b: a destination name is 1 to 64 letters, digits, '.', '_' or '-'\n");
 }
 
+TEST_CASE("destinations and routes of the wrong type, or no destination, are one error each") {
+  CHECK(errors_of(R"("destinations": [], "routes": [{"destination": "x"}])") ==
+        "destinations: must be an object\nroutes: needs destinations to route to\n"
+        "exactly one of upstream and spool must be configured (or destinations and routes)\n");
+  CHECK(errors_of(std::string(kDestinations) + R"(, "routes": {})") == "routes: must be an array\n"
+                                                                        "routes: is required with destinations (at least the default route, without domains)\n");
+  CHECK(errors_of(R"("destinations": {}, "routes": [{"destination": "x"}])") ==
+        "destinations: needs at least one destination\n"
+        "routes[0].destination: no destination is named 'x' (none is configured)\n");
+}
+
 TEST_CASE("destinations replace the top-level upstream and spool, and routes need destinations") {
   CHECK(errors_of(std::string(R"("spool": "s", )") + kRoutes).find(
             "destinations: cannot be combined with the top-level upstream or spool") == 0);
