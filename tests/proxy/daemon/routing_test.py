@@ -161,5 +161,25 @@ def check_config_accepts_the_routing_example_from_its_folder_and_names_an_unknow
           done.stderr)
 
 
+
+@case
+def check_config_names_the_destination_whose_tls_ca_file_cannot_be_read(paths):
+    examples = os.path.join(paths.source_dir, "config", "examples")
+    with open(os.path.join(examples, "routing.json")) as f:
+        document = json.load(f)
+    folder = tempfile.TemporaryDirectory(prefix="opes-routing-config-")
+    missing = os.path.join(folder.name, "no-such-ca.pem")
+    document["destinations"]["mta"]["upstream"].update({"starttls": "verify", "tls": {"ca_file": missing}})
+    document["destinations"]["local"]["spool"] = os.path.join(folder.name, "spool")
+    path = os.path.join(folder.name, "tls.json")
+    with open(path, "w") as f:
+        json.dump(document, f)
+    done = subprocess.run([paths.opes_proxy, "--check-config", "--config", path], capture_output=True,
+                          text=True, timeout=30)
+    check(done.returncode == 1, done.stdout + done.stderr)
+    check(f": destinations.mta.upstream.tls: CA file {missing}: No such file or directory" in done.stderr,
+          done.stderr)
+
+
 if __name__ == "__main__":
     sys.exit(run_case(CASES, errors=(OSError, smtplib.SMTPException)))
