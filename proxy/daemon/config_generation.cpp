@@ -45,7 +45,8 @@ WorkerGeneration::WorkerGeneration(asio::any_io_executor executor,
                upstream_connections_,
                client_limits,
                drain,
-               callout_source_} {}
+               callout_source_,
+               shared_->prepared.destination_tls} {}
 
 std::shared_ptr<GatewayContext> WorkerGeneration::session_context() {
   // Aliasing: the session sees its context and owns the generation.

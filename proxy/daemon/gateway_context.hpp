@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <vector>
 
 #include "callout_clients.hpp"
 #include "opes/transaction/callout_transaction.hpp"
@@ -28,6 +29,8 @@ struct GatewayContext {
   ClientLimits& client_limits;              // all threads' per-address counts
   SessionDrain& drain;                      // this thread's sessions, for the shutdown
   CalloutSource& callout_source;            // `callout` as the transaction library sees it
+  /// Per destination (config.routing), its STARTTLS client context.
+  const std::vector<TlsContext>& destination_tls;
 };
 
 }  // namespace opes::proxy

@@ -100,6 +100,25 @@ asio::awaitable<void> drain_worker(Worker& worker,
   worker.context.stop();
 }
 
+/// Each upstream destination's TLS client context (its own CA file, name
+/// and verification); the legacy single upstream shares `legacy_upstream`.
+ocp::Expected<std::vector<TlsContext>, std::string> prepare_destination_tls(
+    const ProxyConfig& config, const TlsContext& legacy_upstream) {
+  std::vector<TlsContext> contexts;
+  for (const Destination& destination : config.routing.destinations) {
+    if (destination.kind != DestinationKind::upstream || destination.upstream.starttls == UpstreamTls::off) {
+      contexts.push_back(nullptr);
+    } else if (config.upstream) {
+      contexts.push_back(legacy_upstream);
+    } else if (auto made = make_client_tls(destination.upstream.check); made) {
+      contexts.push_back(*made);
+    } else {
+      return ocp::unexpected("destinations." + destination.name + ".upstream.tls: " + made.error());
+    }
+  }
+  return contexts;
+}
+
 }  // namespace
 
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
@@ -115,6 +134,8 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
     if (!made) return ocp::unexpected("upstream.tls: " + made.error());
     upstream_tls = *made;
   }
+  auto destination_tls = prepare_destination_tls(config, upstream_tls);
+  if (!destination_tls) return ocp::unexpected(destination_tls.error());
   std::vector<TlsContext> callout_tls;
   for (const CalloutServer& server : config.callout.servers) {
     if (!server.tls) {
@@ -138,7 +159,7 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
     }
   }
   return Prepared{std::move(server_tls), std::move(upstream_tls), std::move(callout_tls),
-                  std::move(*trace)};
+                  std::move(*trace), std::move(*destination_tls)};
 }
 
 void install_generation(DaemonState& state, std::shared_ptr<const SharedGeneration> shared) {

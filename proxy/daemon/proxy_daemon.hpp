@@ -23,6 +23,9 @@ struct Prepared {
   TlsContext upstream_tls;
   std::vector<TlsContext> callout_tls;  // per callout server; null without TLS
   processor::TraceEntries trace;
+  /// The STARTTLS client context of each destination (config.routing), by
+  /// index; null for a spool or an upstream with starttls off.
+  std::vector<TlsContext> destination_tls = {};
 };
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config);
 

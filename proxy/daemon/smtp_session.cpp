@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "opes/proxy/routing_delivery.hpp"
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
@@ -101,11 +102,14 @@ boost::asio::awaitable<void> SmtpSession::say_shutting_down() {
 }
 
 Delivery& SmtpSession::delivery() {
-  if (!delivery_ && config_.upstream) delivery_ = context_.upstream_connections.take();
   if (!delivery_) {
-    delivery_ = config_.upstream
-                    ? make_upstream_delivery(*config_.upstream, context_.upstream_tls, config_.hostname)
-                    : make_spool_delivery(*config_.spool);
+    // Each recipient to the destination its route names; idle upstream
+    // connections are kept per destination (RoutingDelivery::quit()).
+    auto open = [this](std::size_t index) {
+      return make_destination_delivery(config_.routing.destinations[index],
+                                       context_.destination_tls[index], config_.hostname);
+    };
+    delivery_ = make_routing_delivery(config_.routing, open, &context_.upstream_connections);
   }
   return *delivery_;
 }
@@ -384,9 +388,8 @@ boost::asio::awaitable<void> SmtpSession::run() {
     log_error("smtp.connection_error", failure.message());
   }
   co_await end_transaction(true);
-  // An idle upstream connection serves the next client (no new TCP and
-  // EHLO per message); the others say QUIT.
-  if (delivery_) delivery_ = context_.upstream_connections.give(std::move(delivery_));
+  // Idle upstream connections go to the thread's cache for the next client
+  // (no new TCP and EHLO per message); the others say QUIT.
   if (delivery_) co_await delivery_->quit();
   stream_.close();
 }

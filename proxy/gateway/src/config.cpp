@@ -262,9 +262,139 @@ void read_shutdown(JsonReader& reader, ProxyConfig& config) {
                                       .value_or(config.shutdown_grace.count()));
 }
 
+// ---- destinations and routes (docs/operator-guide.md, "Destinations and routes")
+
+/// Names appear in logs and error messages: letters, digits, '.', '_', '-'.
+bool valid_destination_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return ocp::smtp::ascii::is_alnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+/// One entry of `destinations`: exactly one kind key.
+void read_destination(JsonReader& item, const std::string& path, Destination& destination,
+                      const std::filesystem::path& base) {
+  int kinds = 0;
+  if (with_object(item, "upstream", [&](JsonReader& upstream) {
+        read_upstream(upstream, destination.upstream, base);
+      })) {
+    destination.kind = DestinationKind::upstream;
+    ++kinds;
+  }
+  if (auto spool = item.string("spool", false)) {
+    destination.kind = DestinationKind::spool;
+    destination.spool = resolve(base, *spool);
+    ++kinds;
+  }
+  if (kinds != 1) item.fail(path, "needs exactly one of upstream and spool");
+}
+
+/// Whether the configuration has `destinations` (an object).
+bool read_destinations(JsonReader& reader, Routing& routing, const std::filesystem::path& base) {
+  const json* destinations = reader.value("destinations", json::value_t::object, false);
+  if (!destinations) return false;
+  if (destinations->empty()) reader.fail("destinations", "needs at least one destination");
+  for (const auto& [name, value] : destinations->items()) {
+    const std::string path = "destinations." + name;
+    JsonReader item = reader.nested(value, path);
+    if (!valid_destination_name(name))
+      reader.fail(path, "a destination name is 1 to 64 letters, digits, '.', '_' or '-'");
+    if (!item.is_object()) continue;
+    Destination destination;
+    destination.name = name;
+    read_destination(item, path, destination, base);
+    item.reject_unknown_keys();
+    routing.destinations.push_back(std::move(destination));
+  }
+  return true;
+}
+
+/// Whether the configuration has `routes` (an array).
+bool read_routes(JsonReader& reader, Routing& routing) {
+  if (!reader.value("routes", json::value_t::array, false)) return false;
+  for_each_object(reader, "routes", false, [&](JsonReader& item, std::size_t i) {
+    Route route;
+    const std::string path = indexed("routes", i);
+    const bool has_domains = item.value("domains", json::value_t::array, false) != nullptr;
+    const auto domains = read_strings(item, "domains");
+    if (has_domains && domains.empty())
+      item.fail(path + ".domains", "must list at least one domain (the default route has no domains key)");
+    for (std::size_t j = 0; j < domains.size(); ++j) {
+      if (auto pattern = parse_domain_pattern(domains[j])) {
+        route.domains.push_back(std::move(*pattern));
+      } else {
+        item.fail(indexed(path + ".domains", j),
+                  "'" + domains[j] + "' must be a domain (example.org), .domain for every name "
+                  "below it, or an address literal ([192.0.2.1])");
+      }
+    }
+    route.destination = item.string("destination", true).value_or("");
+    routing.routes.push_back(std::move(route));
+  });
+  return true;
+}
+
+/// The lookup table, and every name a route uses checked. Without
+/// destinations the legacy upstream or spool is the one destination.
+void build_routing(ProxyConfig& config, JsonReader& reader, bool named, bool routed) {
+  Routing& routing = config.routing;
+  if (!named) {
+    if (routed) reader.fail("routes", "needs destinations to route to");
+    routing.routes.clear();
+    if (config.upstream.has_value() == config.spool.has_value()) {
+      reader.fail("", "exactly one of upstream and spool must be configured (or destinations and routes)");
+      return;
+    }
+    Destination only{"default", config.upstream ? DestinationKind::upstream : DestinationKind::spool,
+                     config.upstream.value_or(Upstream{}), config.spool.value_or("")};
+    routing.destinations.push_back(std::move(only));
+    routing.routes.push_back(Route{{}, "default"});
+  } else if (config.upstream || config.spool) {
+    reader.fail("destinations", "cannot be combined with the top-level upstream or spool: "
+                                "name that one as a destination too");
+  } else if (!routed) {
+    reader.fail("routes", "is required with destinations (at least the default route, without domains)");
+  }
+  std::string known;
+  for (const Destination& destination : routing.destinations)
+    known += (known.empty() ? "" : ", ") + destination.name;
+  std::optional<std::size_t> default_route;
+  std::map<std::string, std::size_t, std::less<>> pattern_route;
+  for (std::size_t i = 0; i < routing.routes.size(); ++i) {
+    const Route& route = routing.routes[i];
+    const std::string path = indexed("routes", i);
+    const auto target = routing.find(route.destination);
+    if (!target && !route.destination.empty()) {
+      reader.fail(path + ".destination",
+                  "no destination is named '" + route.destination + "' (" +
+                      (known.empty() ? std::string("none is configured") : "configured: " + known) + ")");
+    }
+    if (route.domains.empty()) {
+      if (default_route) {
+        reader.fail(path, "a second default route (without domains); " + indexed("routes", *default_route) +
+                              " is the default");
+      } else {
+        default_route = i;
+        routing.default_destination = target.value_or(0);
+      }
+      continue;
+    }
+    for (std::size_t j = 0; j < route.domains.size(); ++j) {
+      const auto [at, added] = pattern_route.emplace(route.domains[j], i);
+      if (!added) {
+        reader.fail(indexed(path + ".domains", j),
+                    "'" + route.domains[j] + "' is already routed by " + indexed("routes", at->second));
+      } else if (target) {
+        routing.by_pattern.emplace(route.domains[j], *target);
+      }
+    }
+  }
+  if (routed && !default_route)
+    reader.fail("routes", "needs a default route: one without domains, for every other recipient");
+}
+
 void check(const ProxyConfig& config, JsonReader& reader) {
-  if (config.upstream.has_value() == config.spool.has_value())
-    reader.fail("", "exactly one of upstream and spool must be configured");
   if (config.listeners.empty()) reader.fail("listeners", "needs at least one listener");
   std::set<std::string, std::less<>> names;
   for (std::size_t i = 0; i < config.callout.service_groups.size(); ++i) {
@@ -344,6 +474,8 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     read_upstream(upstream, *config.upstream, base);
   });
   if (auto spool = reader.string("spool", false)) config.spool = resolve(base, *spool);
+  const bool named = read_destinations(reader, config.routing, base);
+  const bool routed = read_routes(reader, config.routing);
   config.quarantine = resolve(base, reader.string("quarantine", false).value_or("quarantine"));
   config.work_directory = resolve(base, reader.string("work_directory", false).value_or(
                                             config.spool ? (*config.spool / "tmp").string() : "/tmp"));
@@ -359,6 +491,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
   read_shutdown(reader, config);
   reader.reject_unknown_keys();
+  build_routing(config, reader, named, routed);
   check(config, reader);
   if (!reader.errors().empty()) return ocp::unexpected(reader.errors());
   return config;

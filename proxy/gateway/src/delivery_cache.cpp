@@ -1,20 +1,26 @@
 #include "opes/proxy/delivery_cache.hpp"
 
+#include <iterator>
+
 namespace opes::proxy {
 
-std::unique_ptr<Delivery> DeliveryCache::take() {
+std::unique_ptr<Delivery> DeliveryCache::take(std::string_view destination) {
   expire();
-  if (idle_.empty()) return nullptr;
-  std::unique_ptr<Delivery> delivery = std::move(idle_.back().delivery);
-  idle_.pop_back();
-  delivery->prepare_reuse();
-  return delivery;
+  // Newest first: the most recently used connection is the likeliest alive.
+  for (auto idle = idle_.rbegin(); idle != idle_.rend(); ++idle) {
+    if (idle->destination != destination) continue;
+    std::unique_ptr<Delivery> delivery = std::move(idle->delivery);
+    idle_.erase(std::next(idle).base());
+    delivery->prepare_reuse();
+    return delivery;
+  }
+  return nullptr;
 }
 
-std::unique_ptr<Delivery> DeliveryCache::give(std::unique_ptr<Delivery> delivery) {
+std::unique_ptr<Delivery> DeliveryCache::give(std::string destination, std::unique_ptr<Delivery> delivery) {
   expire();
   if (closed_ || !delivery || !delivery->reusable() || idle_.size() >= max_idle_) return delivery;
-  idle_.push_back({std::move(delivery), std::chrono::steady_clock::now()});
+  idle_.push_back({std::move(destination), std::move(delivery), std::chrono::steady_clock::now()});
   return nullptr;
 }
 

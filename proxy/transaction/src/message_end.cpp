@@ -93,9 +93,11 @@ boost::asio::awaitable<Reply> MailTransaction::data_end(const smtp::DataEnd& end
     case MessageOutcome::Kind::deliver:
       result = co_await deliver(delivery_, flow_->output());
       if (!result.is_positive()) {
-        summary = config_.upstream ? "refused upstream" : "not spooled";
+        // With destinations (neither top-level key) the kind is per message:
+        // "delivered" for all (spool.stored names a spooled file).
+        summary = config_.spool ? "not spooled" : "refused upstream";
       } else if (summary.empty()) {
-        summary = config_.upstream ? "delivered" : "spooled";
+        summary = config_.spool ? "spooled" : "delivered";
       }
       break;
     case MessageOutcome::Kind::reject:

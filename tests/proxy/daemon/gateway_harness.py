@@ -223,7 +223,7 @@ class Gateway:
 
     def __init__(self, paths, sink_args=(), proxy_services=None, spare_callout_port=None,
                  callout_log_level=None, callout_customize=None, upstream_options=None, callout_extra=None,
-                 proxy_without=(), **proxy_extra):
+                 proxy_without=(), proxy_customize=None, **proxy_extra):
         """`spare_callout_port`: a second callout server, listed first, that
         nobody listens on until start_callout(port) is called for it.
         `callout_log_level`: opes-callout's log_level instead of warning.
@@ -233,13 +233,17 @@ class Gateway:
         points at smtp-sink (e.g. {"starttls": "encrypt"}).
         `callout_extra`: top-level keys for every opes-callout configuration.
         `proxy_without`: top-level keys left out of the proxy's configuration
-        (e.g. "upstream", to deliver into a `spool` given in proxy_extra)."""
+        (e.g. "upstream", to deliver into a `spool` given in proxy_extra).
+        `proxy_customize`: a function called with the opes-proxy configuration
+        document (a dict) and this Gateway (its sink started) before the
+        document is written, e.g. to add destinations naming the sink's port."""
         self.paths = paths
         self.upstream_options = upstream_options
         self.callout_log_level = callout_log_level
         self.callout_customize = callout_customize
         self.callout_extra = callout_extra
         self.proxy_without = tuple(proxy_without)
+        self.proxy_customize = proxy_customize
         self.spare_callout_port = spare_callout_port
         self.sink_args = sink_args
         self.proxy_services = proxy_services
@@ -261,6 +265,8 @@ class Gateway:
                 document["upstream"].update(self.upstream_options)
             for key in self.proxy_without:
                 document.pop(key, None)
+            if self.proxy_customize:
+                self.proxy_customize(document, self)
             if self.spare_callout_port:
                 document["callout"]["servers"].insert(
                     0, {"address": "127.0.0.1", "port": self.spare_callout_port})

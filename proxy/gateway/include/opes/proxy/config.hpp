@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,51 @@ struct Upstream {
   Seconds connect_timeout{30};
   Seconds reply_timeout{300};  // RFC 5321 §4.5.3.2 gives 5 to 10 minutes per command
 };
+
+/// What a named destination is (docs/operator-guide.md, "Destinations and
+/// routes"). Adding a kind (the ODMR hold queue, a submission server, the
+/// HOST-named upstream of a session) is a value here, its settings in
+/// Destination, its reader in config.cpp (read_destination) and a case in
+/// make_destination_delivery() (routing_delivery.hpp).
+enum class DestinationKind { upstream, spool };
+
+struct Destination {
+  std::string name;  // as configured; the legacy top-level upstream or spool is "default"
+  DestinationKind kind = DestinationKind::spool;
+  Upstream upstream;            // kind upstream
+  std::filesystem::path spool;  // kind spool
+};
+
+/// Recipient domains sent to one destination. Patterns as in Postfix's
+/// transport(5) tables: "example.org" is that domain only, ".example.org"
+/// every name below it; stored in lower case. No domains: the default route.
+struct Route {
+  std::vector<std::string> domains;
+  std::string destination;
+};
+
+/// Named destinations and the routes choosing one per recipient. The most
+/// specific pattern wins whatever the order of the routes (the domain
+/// itself, then ".parent" from the nearest, as transport(5) looks them up),
+/// so one domain in two routes is a configuration error.
+struct Routing {
+  std::vector<Destination> destinations;
+  std::vector<Route> routes;
+  /// Built by the configuration reader: pattern -> index in destinations.
+  std::map<std::string, std::size_t, std::less<>> by_pattern;
+  std::size_t default_destination = 0;
+
+  /// The index of the destination of `recipient` (a forward-path without
+  /// brackets; "postmaster" and other domainless paths take the default).
+  std::size_t destination_for(std::string_view recipient) const;
+  /// The destination every route leads to, when they all lead to one.
+  std::optional<std::size_t> only_destination() const;
+  std::optional<std::size_t> find(std::string_view name) const;
+};
+
+/// A route's pattern in lower case, or nullopt when `text` is not one: a
+/// domain, ".domain" for every name below it, or an address literal.
+std::optional<std::string> parse_domain_pattern(std::string_view text);
 
 struct CalloutServer {
   std::string address;
@@ -183,9 +229,13 @@ struct ProxyConfig {
   Limits limits;
   Timeouts timeouts;
   RelayPolicy relay;
-  /// Exactly one of upstream and spool: where accepted mail goes.
+  /// The legacy single destination: at most one of upstream and spool,
+  /// and then `routing` has it as its only destination, "default".
   std::optional<Upstream> upstream;
   std::optional<std::filesystem::path> spool;
+  /// Where accepted mail goes, per recipient: `destinations` and `routes`,
+  /// or the one destination of upstream or spool.
+  Routing routing;
   std::filesystem::path quarantine;  // Advice: Quarantine
   std::filesystem::path work_directory;  // spilled content
   CalloutSettings callout;

@@ -3,7 +3,7 @@
 // MTA is configured) and the quarantine (Advice: Quarantine). A message is
 // written to `tmp/` under a unique name, fsync'd, renamed into `new/` and the
 // directory fsync'd, so a file in `new/` is always complete (the maildir
-// discipline): only after commit() may the client get its 250.
+// discipline, DurableFile): only after commit() may the client get its 250.
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ocp/expected.hpp"
+#include "opes/proxy/durable_file.hpp"
 
 namespace opes::proxy {
 
@@ -35,27 +36,24 @@ class SpoolMessage {
   static ocp::Expected<SpoolMessage, std::string> create(const std::filesystem::path& directory,
                                                           const Envelope& envelope);
 
-  SpoolMessage(SpoolMessage&& other) noexcept;
-  SpoolMessage& operator=(SpoolMessage&& other) noexcept;
+  SpoolMessage(SpoolMessage&& other) noexcept = default;
+  SpoolMessage& operator=(SpoolMessage&& other) noexcept = default;
   SpoolMessage(const SpoolMessage&) = delete;
   SpoolMessage& operator=(const SpoolMessage&) = delete;
   /// Abandons an uncommitted message: its temporary file is removed.
-  ~SpoolMessage();
+  ~SpoolMessage() = default;
 
-  ocp::Expected<void, std::string> write(std::string_view bytes);
+  ocp::Expected<void, std::string> write(std::string_view bytes) { return file_.write(bytes); }
   /// Makes the message durable; returns its final path.
-  ocp::Expected<std::filesystem::path, std::string> commit();
-  void abort();
+  ocp::Expected<std::filesystem::path, std::string> commit() { return file_.commit(); }
+  void abort() { file_.abort(); }
 
-  std::uint64_t size() const { return size_; }
+  std::uint64_t size() const { return file_.size(); }
 
  private:
-  SpoolMessage(int fd, std::filesystem::path directory, std::string name);
+  explicit SpoolMessage(DurableFile file) : file_(std::move(file)) {}
 
-  int fd_ = -1;
-  std::filesystem::path directory_;
-  std::string name_;
-  std::uint64_t size_ = 0;
+  DurableFile file_;
 };
 
 }  // namespace opes::proxy

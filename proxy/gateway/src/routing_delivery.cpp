@@ -1,0 +1,171 @@
+// RoutingDelivery (routing_delivery.hpp): one Delivery per destination of a
+// session, opened when a recipient is first routed there, the transaction
+// bound to the destination of its first accepted recipient.
+
+#include "opes/proxy/routing_delivery.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace opes::proxy {
+
+namespace {
+
+class RoutingDelivery final : public Delivery {
+ public:
+  RoutingDelivery(const Routing& routing, DestinationOpener open, DeliveryCache* cache)
+      : routing_(routing),
+        open_(std::move(open)),
+        cache_(cache),
+        only_(routing.only_destination()),
+        opened_(routing.destinations.size()),
+        refusals_(routing.destinations.size()) {}
+
+  asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
+    forget();
+    reverse_path_ = reverse_path;
+    // One destination: its own MAIL reply, as a single Delivery gives it.
+    if (only_) co_return co_await start(*only_);
+    // Several: the destination is known at the first RCPT (Dovecot's
+    // submission starts its backends' transactions there too).
+    co_return Reply::line(250, "2.1.0 Ok");
+  }
+
+  asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
+    if (!reverse_path_) co_return Reply::line(503, "5.5.1 Error: need MAIL command");
+    const std::size_t target = only_ ? *only_ : routing_.destination_for(forward_path.path);
+    if (bound_ && *bound_ != target) {
+      // RFC 5321 §4.5.3.1.10: 452 is "too many recipients", which a client
+      // retries in a later transaction (RFC 3463 X.5.3); one message goes
+      // to one destination, so its single reply after the final dot is true
+      // for every recipient.
+      co_return Reply::line(452, "4.5.3 <" + forward_path.path +
+                                     ">: Recipient for another destination, send it in a new transaction");
+    }
+    if (started_ && *started_ != target) {
+      // No recipient was accepted where the transaction started: it moves.
+      Delivery& previous = *opened_[*started_];
+      started_.reset();
+      co_await previous.reset();
+    }
+    if (!started_) {
+      // A refused MAIL is the reply of every recipient routed there (it is
+      // not sent again in this transaction).
+      if (refusals_[target]) co_return *refusals_[target];
+      Reply mail = co_await start(target);
+      if (!mail.is_positive()) {
+        refusals_[target] = mail;
+        co_return mail;
+      }
+    }
+    Reply reply = co_await opened_[target]->rcpt(forward_path);
+    if (reply.is_positive()) bound_ = target;
+    co_return reply;
+  }
+
+  asio::awaitable<std::optional<Reply>> begin_data() override {
+    if (!bound_) co_return Reply::line(554, "5.5.1 Error: no valid recipients");
+    co_return co_await opened_[*bound_]->begin_data();
+  }
+
+  asio::awaitable<void> write_data(std::string_view content) override {
+    if (bound_) co_await opened_[*bound_]->write_data(content);
+  }
+
+  asio::awaitable<Reply> end_data() override {
+    if (!bound_) co_return Reply::line(554, "5.5.1 Error: no valid recipients");
+    Delivery& destination = *opened_[*bound_];
+    forget();
+    co_return co_await destination.end_data();
+  }
+
+  asio::awaitable<void> reset() override {
+    if (!started_) {
+      forget();
+      co_return;
+    }
+    Delivery& destination = *opened_[*started_];
+    forget();
+    co_await destination.reset();
+  }
+
+  void abort() override {
+    if (started_) opened_[*started_]->abort();
+    forget();
+  }
+
+  asio::awaitable<void> quit() override {
+    forget();
+    for (std::size_t i = 0; i < opened_.size(); ++i) {
+      std::unique_ptr<Delivery> delivery = std::move(opened_[i]);
+      if (!delivery) continue;
+      // An idle connection serves the thread's next session to the same
+      // destination (no new TCP and EHLO per message); the others say QUIT.
+      if (cache_) delivery = cache_->give(routing_.destinations[i].name, std::move(delivery));
+      if (delivery) co_await delivery->quit();
+    }
+  }
+
+  std::string describe() const override {
+    const auto index = started_ ? started_ : only_;
+    if (index && opened_[*index]) return opened_[*index]->describe();
+    if (index) return "destination " + routing_.destinations[*index].name;
+    return "routes to " + std::to_string(routing_.destinations.size()) + " destinations";
+  }
+
+  void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
+
+ private:
+  /// MAIL to the destination at `index`, opened (or taken from the cache)
+  /// when this session has not used it yet.
+  asio::awaitable<Reply> start(std::size_t index) {
+    std::unique_ptr<Delivery>& slot = opened_[index];
+    if (!slot && cache_) slot = cache_->take(routing_.destinations[index].name);
+    if (!slot) slot = open_(index);
+    if (client_) slot->set_client(*client_);
+    const smtp::PathArgument reverse_path = *reverse_path_;
+    Reply reply = co_await slot->mail(reverse_path);
+    if (reply.is_positive()) started_ = index;
+    co_return reply;
+  }
+
+  /// The transaction is over (its destinations stay open for the next).
+  void forget() {
+    reverse_path_.reset();
+    started_.reset();
+    bound_.reset();
+    for (auto& refusal : refusals_) refusal.reset();
+  }
+
+  const Routing& routing_;
+  DestinationOpener open_;
+  DeliveryCache* cache_;
+  std::optional<std::size_t> only_;  // every route leads there
+  std::vector<std::unique_ptr<Delivery>> opened_;  // by destination index
+  std::optional<smtp::ForwardedClient> client_;
+  // The transaction: its MAIL, where MAIL was accepted, where recipients were.
+  std::optional<smtp::PathArgument> reverse_path_;
+  std::optional<std::size_t> started_;
+  std::optional<std::size_t> bound_;
+  std::vector<std::optional<Reply>> refusals_;  // MAIL refused, by destination
+};
+
+}  // namespace
+
+std::unique_ptr<Delivery> make_routing_delivery(const Routing& routing, DestinationOpener open,
+                                                DeliveryCache* cache) {
+  return std::make_unique<RoutingDelivery>(routing, std::move(open), cache);
+}
+
+std::unique_ptr<Delivery> make_destination_delivery(const Destination& destination, TlsContext tls,
+                                                    std::string helo_name) {
+  switch (destination.kind) {
+    case DestinationKind::upstream:
+      return make_upstream_delivery(destination.upstream, std::move(tls), std::move(helo_name));
+    case DestinationKind::spool:
+      return make_spool_delivery(destination.spool);
+  }
+  return nullptr;
+}
+
+}  // namespace opes::proxy
