@@ -37,6 +37,15 @@
 //   offered), a second STARTTLS 503 5.5.1, and every other refusal of the
 //   session's CommandTable (command_table.hpp: 502 not offered, 503 out of
 //   order, 530 5.7.0 authentication required).
+// Replies 500-504, 535 and 555, the core's and the application's, count as
+// bad commands; the one that reaches max_bad_commands is followed by 421 4.7.0
+// and CloseRequested{too_many_errors}. A 421 from the application closes too.
+// A DATA refused (any reply but 354, the core's or the application's) while
+// input already waits behind it is followed by 421 4.5.0 and
+// CloseRequested{pipelining_violation}: RFC 2920 §3.1 lets DATA only end a
+// command group and RFC 5321 §3.3 forbids message data without a 354, so
+// that input is the message, and none of its lines may run as a command
+// (Postfix: smtpd_forbid_unauth_pipelining).
 //
 // AUTH (RFC 4954), learned from the replies the application sends:
 //   AUTH before HELO/EHLO, inside a transaction or after a successful AUTH
@@ -49,6 +58,13 @@
 //   the core refuses; 235 makes authenticated() true; 535 counts as a bad
 //   command; tls_started() forgets the authentication (RFC 3207 §4.2).
 //
+// HOST (draft-khanna-proxy-mail-protocols-00) reaches the application only
+// with ServerOptions::host_first and only as the first command line (503
+// 5.5.1 later, 502 5.5.1 without the option). ServerOptions::require_auth
+// answers MAIL, RCPT, DATA, VRFY, EXPN and HELP 530 5.7.0 until AUTH
+// succeeded (RFC 4954 §6). ServerOptions::commands replaces the table for a
+// session (e.g. ODMR's few verbs, command_table.hpp).
+//
 // Handing the connection over (ATRN, RFC 2645; HOST relaying the chosen
 // server's greeting): reply_and_release() queues the positive reply and
 // releases the connection. From then the core produces no events and reads
@@ -56,15 +72,6 @@
 // output, then take_unread() returns, once, every octet received but not
 // consumed (what the client pipelined behind the command), for the new
 // owner of the stream to read first (h11's trailing_data).
-// Replies 500-504 and 555, the core's and the application's, count as bad
-// commands; the one that reaches max_bad_commands is followed by 421 4.7.0
-// and CloseRequested{too_many_errors}. A 421 from the application closes too.
-// A DATA refused (any reply but 354, the core's or the application's) while
-// input already waits behind it is followed by 421 4.5.0 and
-// CloseRequested{pipelining_violation}: RFC 2920 §3.1 lets DATA only end a
-// command group and RFC 5321 §3.3 forbids message data without a 354, so
-// that input is the message, and none of its lines may run as a command
-// (Postfix: smtpd_forbid_unauth_pipelining).
 
 #include <cstddef>
 #include <cstdint>
