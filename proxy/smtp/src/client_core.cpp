@@ -110,8 +110,9 @@ std::optional<ClientEvent> ClientCore::next_event() {
       continue;
     }
     // A reply that arrives unasked waits for the command it will seem to
-    // answer (a 421 on an idle connection answers the next MAIL).
-    if (awaiting_.empty()) return std::nullopt;
+    // answer (a 421 on an idle connection answers the next MAIL), within
+    // a bound.
+    if (awaiting_.empty()) return unread_within_bound();
     auto next = reader_.next();
     if (!next) {
       events_.push_back(ClientFailed{ClientFailure::malformed_reply, next.error().reason});
@@ -119,7 +120,7 @@ std::optional<ClientEvent> ClientCore::next_event() {
       continue;
     }
     if (!*next) {
-      if (!eof_) return std::nullopt;
+      if (!eof_) return unread_within_bound();
       events_.push_back(ClientFailed{
           ClientFailure::server_closed,
           "the server closed the connection awaiting the reply to " +
@@ -131,6 +132,14 @@ std::optional<ClientEvent> ClientCore::next_event() {
     awaiting_.pop_front();
     take(step, std::move(**next));
   }
+}
+
+std::optional<ClientEvent> ClientCore::unread_within_bound() {
+  if (reader_.buffered() <= options_.limits.max_unread) return std::nullopt;
+  close();
+  return ClientFailed{ClientFailure::unsolicited,
+                      "the server sent more than " + std::to_string(options_.limits.max_unread) +
+                          " octets beyond the replies awaited"};
 }
 
 void ClientCore::take(ClientStep step, ocp::smtp::Reply reply) {
@@ -250,9 +259,10 @@ ocp::Expected<void, ClientError> ClientCore::refuse(std::string reason) const {
 }
 
 ocp::Expected<void, ClientError> ClientCore::send(ClientStep step, std::string line) {
-  if (!may_send(step)) {
-    return refuse(std::string(describe(step)) + " may not be sent now");
+  if (mode_ == Mode::closed) {
+    return refuse(std::string(describe(step)) + " after the session ended (421, QUIT or a failure)");
   }
+  if (!may_send(step)) return refuse(std::string(describe(step)) + " may not be sent now");
   switch (step) {
     case ClientStep::mail:
       mail_sent_ = true;

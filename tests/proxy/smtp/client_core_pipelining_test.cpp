@@ -6,7 +6,7 @@
 
 namespace opes::smtp::test {
 
-TEST_CASE("RFC 2920 3.1: RSET, MAIL, RCPT, RCPT and DATA as one group; replies matched in order") {
+TEST_CASE("RFC 2920 3.1: RSET, MAIL, RCPT, RCPT and DATA as one group, replies matched in order") {
   ClientCore core = greeted_client();
   REQUIRE_SENT(core.rset());
   REQUIRE_SENT(core.mail(PathArgument{"a@example.org", {{"SIZE", "300"}}}));
@@ -117,6 +117,26 @@ TEST_CASE("a reply nobody asked for waits for the next command") {
   REQUIRE_SENT(core.mail(PathArgument{"a@example.org", {}}));
   CHECK(drain(core) == ClientEvents{"MAIL 421 4.4.2 timeout"});
   CHECK(core.closed());
+}
+
+TEST_CASE("bytes nobody asked for are held only up to max_unread") {
+  ClientOptions options;
+  options.limits.max_unread = 64;
+  ClientCore core = greeted_client(kEhloReply, options);
+  CHECK(server_says(core, std::string(64, 'x')).empty());
+  CHECK(server_says(core, "y") ==
+        ClientEvents{"failed unsolicited: the server sent more than 64 octets beyond the replies awaited"});
+  CHECK(core.closed());
+}
+
+TEST_CASE("replies beyond the awaited ones count against max_unread too") {
+  ClientOptions options;
+  options.limits.max_unread = 20;
+  ClientCore core = greeted_client(kEhloReply, options);
+  REQUIRE_SENT(core.noop());
+  CHECK(server_says(core, "250 Ok\r\n250 extra one\r\n250 extra two\r\n") ==
+        ClientEvents{"NOOP 250 Ok", "failed unsolicited: the server sent more than 20 octets beyond the "
+                                    "replies awaited"});
 }
 
 }  // namespace opes::smtp::test

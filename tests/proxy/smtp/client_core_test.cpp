@@ -46,7 +46,7 @@ TEST_CASE("a whole dialogue: greeting, multi-line EHLO, MAIL, RCPT, DATA with do
   CHECK_FALSE(core.noop().has_value());
 }
 
-TEST_CASE("RFC 5321 3.2: EHLO answered 502 falls back to HELO; no extension is used") {
+TEST_CASE("RFC 5321 3.2: EHLO answered 502 falls back to HELO, no extension is used") {
   ClientCore core(named("proxy.example.org"));
   CHECK(server_says(core, "220 old.example.com SMTP\r\n").size() == 1);
   REQUIRE_SENT(core.ehlo());
@@ -61,7 +61,7 @@ TEST_CASE("RFC 5321 3.2: EHLO answered 502 falls back to HELO; no extension is u
   CHECK(sent(core) == "MAIL FROM:<a@example.org>\r\n");
 }
 
-TEST_CASE("EHLO answered 500 falls back too; a refused HELO is the event") {
+TEST_CASE("EHLO answered 500 falls back too, a refused HELO is the event") {
   ClientCore core(named("proxy.example.org"));
   (void)server_says(core, "220 old.example.com\r\n");
   REQUIRE_SENT(core.ehlo());
@@ -181,7 +181,7 @@ TEST_CASE("server_takes: the keyword compare is case-insensitive, unknown keywor
   CHECK_FALSE(server_takes(caps, {"OPESTRACE", ""}));
 }
 
-TEST_CASE("RFC 5321 3.8: a 421 mid-session closes; nothing more is sent") {
+TEST_CASE("RFC 5321 3.8: a 421 mid-session closes, nothing more is sent") {
   ClientCore core = greeted_client("250-mx.example.com\r\n250 8BITMIME\r\n");
   REQUIRE_SENT(core.mail(PathArgument{"a@example.org", {}}));
   (void)sent(core);
@@ -271,7 +271,7 @@ TEST_CASE("a reply of more lines than the limit is refused") {
   CHECK(core.closed());
 }
 
-TEST_CASE("EOF while a reply is awaited is a failure; a partial reply is dropped") {
+TEST_CASE("EOF while a reply is awaited is a failure, a partial reply is dropped") {
   ClientCore core;
   core.receive("220 mx");
   CHECK(drain(core).empty());

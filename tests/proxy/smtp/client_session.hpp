@@ -25,6 +25,7 @@ inline std::string describe_event(const ClientEvent& event) {
     case ClientFailure::malformed_reply: kind = "malformed_reply"; break;
     case ClientFailure::plaintext_injection: kind = "plaintext_injection"; break;
     case ClientFailure::server_closed: kind = "server_closed"; break;
+    case ClientFailure::unsolicited: kind = "unsolicited"; break;
   }
   return "failed " + kind + ": " + failed.reason;
 }

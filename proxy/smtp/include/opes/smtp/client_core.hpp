@@ -36,8 +36,9 @@
 //     NOOP and QUIT end a group.
 //   - 421 to any command (RFC 5321 §3.8): the server closes; the core is
 //     closed and the commands behind it stay unanswered.
-//   - A malformed or oversized reply (ReplyReaderLimits), or EOF while a
-//     reply is awaited: ClientFailed, and the core is closed.
+//   - A malformed or oversized reply (ReplyReaderLimits), EOF while a
+//     reply is awaited, or more unasked bytes than ClientLimits::max_unread:
+//     ClientFailed, and the core is closed.
 
 #include <cstddef>
 #include <deque>
@@ -86,6 +87,7 @@ enum class ClientFailure {
   malformed_reply,      // ReplyReader refused the server's bytes (also: too long, too many lines)
   plaintext_injection,  // bytes after the 220 to STARTTLS, before the handshake
   server_closed,        // EOF while a reply was awaited
+  unsolicited,          // more than ClientLimits::max_unread octets nobody asked for
 };
 
 /// The dialogue cannot go on; the core is closed.
@@ -100,6 +102,9 @@ struct ClientLimits {
   ReplyReaderLimits replies;
   /// Commands sent and not yet answered (a pipelined group's length).
   std::size_t max_pipelined = 100;
+  /// Server bytes held beyond the replies awaited (replies nobody asked
+  /// for, or more than a group's); more is ClientFailed{unsolicited}.
+  std::size_t max_unread = 64 * 1024;
 };
 
 struct ClientOptions {
@@ -185,6 +190,7 @@ class ClientCore {
   ocp::Expected<void, ClientError> send(ClientStep step, std::string line);
   ocp::Expected<void, ClientError> refuse(std::string reason) const;
   void take(ClientStep step, ocp::smtp::Reply reply);
+  std::optional<ClientEvent> unread_within_bound();
   void forget_session() noexcept;
   void close() noexcept;
 
