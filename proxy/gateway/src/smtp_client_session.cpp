@@ -22,7 +22,8 @@ asio::awaitable<ocp::Expected<SmtpClientSession, std::string>> SmtpClientSession
   std::optional<MailStream> stream;
   std::string failure;
   try {
-    stream.emplace(co_await MailStream::connect(std::move(host), port, connect_timeout));
+    MailStream connected = co_await MailStream::connect(std::move(host), port, connect_timeout);
+    stream.emplace(std::move(connected));
   } catch (const boost::system::system_error& error) {
     failure = "cannot connect: " + error.code().message();
   }

@@ -171,7 +171,8 @@ class UpstreamDelivery final : public Delivery {
       if (auto settled = co_await session_->exchange(); !settled) co_return failure(settled.error());
       co_return *local;
     }
-    co_return co_await reply_to(ClientStep::mail);
+    auto reply = co_await reply_to(ClientStep::mail);
+    co_return reply;
   }
 
   /// Sends what the core queued and reads the replies: those to pipelined
@@ -226,7 +227,12 @@ class UpstreamDelivery final : public Delivery {
     if (!greeting) co_return failure(greeting.error());
     if (greeting->code != 220) co_return failure("greeting " + greeting->text());
     if (auto greeted = co_await greet(helo_name_); !greeted) co_return greeted;
-    if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) co_return co_await start_tls();
+    if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) {
+      // Named, as every awaited value here: GCC 12 mishandles temporaries
+      // in co_await expressions.
+      auto secured = co_await start_tls();
+      co_return secured;
+    }
     co_return done();
   }
 
@@ -260,10 +266,12 @@ class UpstreamDelivery final : public Delivery {
       log(LogLevel::warning, "upstream.tls_failed",
           {{"upstream", describe()}, {"reason", secured.error()}, {"action", "plain text"}});
       drop();
-      co_return co_await connect(true);
+      auto plain = co_await connect(true);
+      co_return plain;
     }
     // RFC 3207 §4.2: the core forgot what the server said before TLS.
-    co_return co_await greet(helo_name_);
+    auto greeted = co_await greet(helo_name_);
+    co_return greeted;
   }
 
   /// With forward_client xclient: this connection carries another client.
@@ -320,7 +328,8 @@ class UpstreamDelivery final : public Delivery {
       // takes the HELO name from that EHLO (overriding XCLIENT's HELO), so
       // it is the client's name, as in the README's example.
       const std::string_view name = ehlo_name_after_xclient(client.helo);
-      co_return co_await greet(name);
+      auto greeted = co_await greet(name);
+      co_return greeted;
     }
     co_return done();
   }

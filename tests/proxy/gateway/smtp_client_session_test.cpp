@@ -90,14 +90,26 @@ TEST_CASE("a connection it opens: greeting, EHLO, then a pipelined RSET and MAIL
         auto connected = co_await SmtpClientSession::connect(host, port, 5s, chosen);
         REQUIRE(connected);
         SmtpClientSession& session = *connected;
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         REQUIRE(session.core().ehlo());
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         REQUIRE(session.core().rset());
         REQUIRE(session.core().mail(smtp::PathArgument{"a@example.org", {}}));
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         REQUIRE(session.core().quit());
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         CHECK(session.core().closed());
         session.close();
       },
@@ -128,9 +140,15 @@ TEST_CASE("a stream handed over with part of the greeting already read") {
         std::string host = "127.0.0.1";
         MailStream stream = co_await MailStream::connect(host, port, 5s);
         SmtpClientSession session(std::move(stream), settings(), "220 customer.exa");  // not awaited
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         REQUIRE(session.core().ehlo());
-        seen.push_back(spelled(co_await session.exchange()));
+        {
+          auto replies = co_await session.exchange();  // named: GCC 12 and co_await temporaries
+          seen.push_back(spelled(replies));
+        }
         session.close();
       },
       asio::detached);
@@ -159,7 +177,8 @@ TEST_CASE("a stream handed over after its greeting was relayed: EHLO first") {
         MailStream stream = co_await MailStream::connect(host, port, 5s);
         SmtpClientSession session(std::move(stream), settings(true));
         REQUIRE(session.core().ehlo());
-        seen = spelled(co_await session.exchange());
+        auto replies = co_await session.exchange();
+        seen = spelled(replies);
         CHECK(session.core().greeted());
         session.close();
       },
@@ -190,7 +209,8 @@ TEST_CASE("a silent server ends the wait at the reply timeout, a refused port at
         ClientSessionSettings chosen = settings();
         auto connected = co_await SmtpClientSession::connect(host, port, 5s, quick);
         REQUIRE(connected);
-        silent = spelled(co_await connected->exchange());
+        auto replies = co_await connected->exchange();
+        silent = spelled(replies);
         connected->close();
         auto none = co_await SmtpClientSession::connect(host, closed_port, 5s, chosen);
         REQUIRE_FALSE(none);
