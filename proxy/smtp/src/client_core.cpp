@@ -120,7 +120,8 @@ std::optional<ClientEvent> ClientCore::next_event() {
       continue;
     }
     if (!*next) {
-      if (!eof_) return unread_within_bound();
+      // An incomplete reply is bounded by the reader's limits.
+      if (!eof_) return std::nullopt;
       events_.push_back(ClientFailed{
           ClientFailure::server_closed,
           "the server closed the connection awaiting the reply to " +

@@ -139,4 +139,19 @@ TEST_CASE("replies beyond the awaited ones count against max_unread too") {
                                     "replies awaited"});
 }
 
+TEST_CASE("an awaited reply is bounded by the reader's limits, not by max_unread") {
+  ClientOptions options;
+  options.limits.max_unread = 64;
+  ClientCore core = greeted_client(kEhloReply, options);
+  REQUIRE_SENT(core.noop());
+  std::string reply;
+  for (int i = 0; i < 10; ++i) reply += "250-" + std::string(90, 'a' + i) + "\r\n";
+  CHECK(server_says(core, reply).empty());  // 940 octets of one reply, not complete yet
+  const ClientEvents events = server_says(core, "250 done\r\n");
+  REQUIRE(events.size() == 1);
+  CHECK(events.front().starts_with("NOOP 250 aaaa"));
+  CHECK(events.front().ends_with("jjj done"));
+  CHECK_FALSE(core.closed());
+}
+
 }  // namespace opes::smtp::test
