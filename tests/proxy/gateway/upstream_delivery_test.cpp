@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "opes/proxy/delivery.hpp"
+#include "opes/proxy/tls.hpp"
 #include "scripted_server.hpp"
 
 namespace opes::proxy {
@@ -183,6 +184,42 @@ TEST_CASE("no upstream listening, or a 554 greeting: 451 4.4.1 for the client") 
   CHECK(replies == std::vector<std::string>{"451 4.4.1 Upstream mail server unavailable, try again later",
                                             "451 4.4.1 Upstream mail server unavailable, try again later"});
   CHECK(received.empty());
+}
+
+TEST_CASE("RFC 3207 4.2: a reply behind the 220 to STARTTLS fails the delivery, opportunistic included") {
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  Upstream upstream = upstream_on(acceptor.local_endpoint().port());
+  upstream.starttls = UpstreamTls::opportunistic;
+  upstream.check.verify = false;
+  auto tls = make_client_tls(upstream.check);
+  REQUIRE(tls);
+  std::string received;
+  asio::co_spawn(context,
+                 scripted_server(acceptor, "220 mx.example.com ESMTP\r\n",
+                                 {{"EHLO proxy.example.org\r\n", "250-mx.example.com\r\n250 STARTTLS\r\n"},
+                                  {"STARTTLS\r\n", "220 2.0.0 Ready\r\n250-mx.example.com\r\n250 AUTH PLAIN\r\n"}},
+                                 received),
+                 asio::detached);
+  std::string reply;
+  asio::co_spawn(
+      context,
+      [&]() -> asio::awaitable<void> {
+        auto delivery = make_upstream_delivery(upstream, *tls, "proxy.example.org");
+        const smtp::PathArgument from{"a@example.org", {}};
+        Reply answer = co_await delivery->mail(from);
+        reply = answer.text();
+        CHECK_FALSE(delivery->reusable());
+      },
+      asio::detached);
+  context.run_for(10s);
+  CHECK(reply == "451 4.4.1 Upstream mail server unavailable, try again later");
+  CHECK(received == "EHLO proxy.example.org\r\nSTARTTLS\r\n");  // no handshake
+  // No plain-text retry either: no second connection waits.
+  acceptor.non_blocking(true);
+  boost::system::error_code none;
+  (void)acceptor.accept(none);
+  CHECK(none == asio::error::would_block);
 }
 
 }  // namespace
