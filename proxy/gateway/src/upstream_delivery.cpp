@@ -152,11 +152,86 @@ class UpstreamDelivery final : public Delivery {
     drop();
   }
 
+  asio::awaitable<Reply> send_generated(const GeneratedMessage& message) override {
+    const bool group = session_ && !reused_ && !xclient_for_another() && !message.recipients.empty() &&
+                       session_->core().capabilities().pipelining &&
+                       session_->core().may_send(ClientStep::mail);
+    if (!group) {
+      // Step by step: a connection still to open, to check after reuse, or
+      // an upstream without PIPELINING.
+      Reply reply = co_await Delivery::send_generated(message);
+      co_return reply;
+    }
+    Reply reply = co_await send_generated_group(message);
+    co_return reply;
+  }
+
   std::string describe() const override {
     return "upstream " + upstream_.address + ":" + std::to_string(upstream_.port);
   }
 
  private:
+  /// RFC 2920 §3.1: MAIL, the RCPTs and DATA (last) in one group; the
+  /// replies decide as in Delivery::send_generated(), and with a 354 but no
+  /// recipient accepted the (empty) data is ended at once.
+  asio::awaitable<Reply> send_generated_group(const GeneratedMessage& message) {
+    smtp::ClientCore& core = session_->core();
+    in_transaction_ = true;
+    if (auto forwarded = co_await forward_client(); !forwarded) co_return fail(forwarded.error());
+    if (auto queued = core.mail(message.reverse_path); !queued) {
+      if (!queued.error().reply) co_return fail(queued.error().reason);
+      in_transaction_ = false;
+      if (auto settled = co_await session_->exchange(); !settled) co_return fail(settled.error());
+      co_return *queued.error().reply;
+    }
+    for (const smtp::PathArgument& recipient : message.recipients) {
+      if (auto queued = core.rcpt(recipient); !queued) co_return fail(queued.error().reason);
+    }
+    if (auto queued = core.data(); !queued) co_return fail(queued.error().reason);
+    auto replies = co_await session_->exchange();
+    if (!replies) co_return fail(replies.error());
+    std::optional<Reply> mail_reply;
+    std::optional<Reply> data_reply;
+    std::optional<Reply> refusal;
+    std::size_t accepted = 0;
+    for (smtp::ClientReply& answer : *replies) {
+      if (answer.step == ClientStep::mail) {
+        mail_reply = std::move(answer.reply);
+      } else if (answer.step == ClientStep::rcpt) {
+        if (answer.reply.is_positive()) {
+          ++accepted;
+        } else {
+          refusal = std::move(answer.reply);
+        }
+      } else if (answer.step == ClientStep::data) {
+        data_reply = std::move(answer.reply);
+      } else if (answer.step == ClientStep::xforward && answer.reply.code != 250) {
+        log(LogLevel::warning, "upstream.xforward_refused",
+            {{"upstream", describe()}, {"reply", answer.reply.text()}});
+      }
+    }
+    if (!data_reply) {
+      // A 421 inside the group (the core closed): what was said is logged.
+      const std::string said = replies->empty() ? std::string("nothing") : replies->back().reply.text();
+      co_return fail("the upstream closed inside a pipelined group: " + said);
+    }
+    if (mail_reply && !mail_reply->is_positive()) {
+      in_transaction_ = false;  // no transaction was opened: nothing to reset
+      co_return *mail_reply;
+    }
+    if (data_reply->code != 354) {
+      co_await reset();
+      co_return accepted == 0 && refusal ? *refusal : *data_reply;
+    }
+    if (accepted != 0) (void)core.content(message.content);
+    if (auto ended = core.end_content(); !ended) co_return fail(ended.error().reason);
+    auto end = co_await reply_to(ClientStep::message);
+    if (!end) co_return fail(end.error());
+    in_transaction_ = false;
+    if (accepted == 0 && refusal) co_return *refusal;
+    co_return *end;
+  }
+
   /// XCLIENT or XFORWARD as configured, then MAIL with the parameters the
   /// upstream announced; `local` is set when the MAIL cannot go to this
   /// upstream at all.

@@ -18,8 +18,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 struct Turn {
-  std::string expect;  // the client's bytes, exactly
-  std::string answer;  // then the server's
+  std::string expect;     // the client's bytes, exactly
+  std::string answer;     // then the server's
+  bool one_read = false;  // `expect` must arrive in one read (written at once: a pipelined group)
 };
 
 /// Accepts one connection, sends `greeting`, then plays `turns`; what it
@@ -30,7 +31,11 @@ inline asio::awaitable<void> scripted_server(tcp::acceptor& acceptor, std::strin
   if (!greeting.empty()) co_await asio::async_write(socket, asio::buffer(greeting), asio::use_awaitable);
   for (const Turn& turn : turns) {
     std::string got(turn.expect.size(), '\0');
-    co_await asio::async_read(socket, asio::buffer(got), asio::use_awaitable);
+    if (turn.one_read) {
+      got.resize(co_await socket.async_read_some(asio::buffer(got), asio::use_awaitable));
+    } else {
+      co_await asio::async_read(socket, asio::buffer(got), asio::use_awaitable);
+    }
     received += got;
     if (got != turn.expect) co_return;
     co_await asio::async_write(socket, asio::buffer(turn.answer), asio::use_awaitable);

@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -220,6 +221,92 @@ TEST_CASE("RFC 3207 4.2: a reply behind the 220 to STARTTLS fails the delivery, 
   boost::system::error_code none;
   (void)acceptor.accept(none);
   CHECK(none == asio::error::would_block);
+}
+
+/// One message MAIL, RCPT, DATA, content; the replies' texts into `replies`.
+asio::awaitable<void> deliver_one(Delivery& delivery, std::vector<std::string>& replies) {
+  const smtp::PathArgument from{"a@example.org", {}};
+  const smtp::PathArgument to{"b@example.com", {}};
+  Reply mail = co_await delivery.mail(from);
+  Reply rcpt = co_await delivery.rcpt(to);
+  std::optional<Reply> refused = co_await delivery.begin_data();
+  CHECK_FALSE(refused);
+  co_await delivery.write_data("hello\r\n");
+  Reply end = co_await delivery.end_data();
+  replies.push_back(mail.text() + " / " + rcpt.text() + " / " + end.text());
+}
+
+const std::vector<Turn> kOneMessage{{"MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n"},
+                                    {"RCPT TO:<b@example.com>\r\n", "250 2.1.5 Ok\r\n"},
+                                    {"DATA\r\n", "354 go ahead\r\n"},
+                                    {"hello\r\n.\r\n", "250 2.0.0 queued as 1\r\n"}};
+
+TEST_CASE("RFC 2920: a generated message goes as MAIL, RCPT and DATA in one group to a PIPELINING upstream") {
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const Upstream upstream = upstream_on(acceptor.local_endpoint().port());
+  std::vector<Turn> turns{{"EHLO proxy.example.org\r\n", "250-mx.example.com\r\n250 PIPELINING\r\n"}};
+  turns.insert(turns.end(), kOneMessage.begin(), kOneMessage.end());
+  turns.push_back({"MAIL FROM:<>\r\nRCPT TO:<a@example.org>\r\nRCPT TO:<nobody@example.org>\r\nDATA\r\n",
+                   "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 no such user\r\n354 go ahead\r\n", true});
+  turns.push_back({"Subject: notice\r\n\r\n..dot\r\n.\r\n", "250 2.0.0 queued as 2\r\n"});
+  turns.push_back({"QUIT\r\n", "221 2.0.0 Bye\r\n"});
+  std::string received;
+  asio::co_spawn(context, scripted_server(acceptor, "220 mx.example.com ESMTP\r\n", turns, received),
+                 asio::detached);
+  std::vector<std::string> replies;
+  asio::co_spawn(
+      context,
+      [&]() -> asio::awaitable<void> {
+        auto delivery = make_upstream_delivery(upstream, nullptr, "proxy.example.org");
+        co_await deliver_one(*delivery, replies);
+        const GeneratedMessage notice{smtp::PathArgument{"", {}},
+                                      {smtp::PathArgument{"a@example.org", {}},
+                                       smtp::PathArgument{"nobody@example.org", {}}},
+                                      "Subject: notice\r\n\r\n.dot\r\n"};
+        Reply sent = co_await delivery->send_generated(notice);
+        replies.push_back(sent.text());
+        CHECK(delivery->reusable());
+        co_await delivery->quit();
+      },
+      asio::detached);
+  context.run_for(10s);
+  CHECK(replies == std::vector<std::string>{"250 2.1.0 Ok / 250 2.1.5 Ok / 250 2.0.0 queued as 1",
+                                            "250 2.0.0 queued as 2"});
+  CHECK(received.ends_with("\r\n.\r\nQUIT\r\n"));
+}
+
+TEST_CASE("a generated message without PIPELINING goes step by step; no recipient accepted is reset") {
+  asio::io_context context;
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const Upstream upstream = upstream_on(acceptor.local_endpoint().port());
+  std::vector<Turn> turns{{"EHLO proxy.example.org\r\n", "250-mx.example.com\r\n250 8BITMIME\r\n"}};
+  turns.insert(turns.end(), kOneMessage.begin(), kOneMessage.end());
+  turns.push_back({"MAIL FROM:<>\r\n", "250 2.1.0 Ok\r\n"});
+  turns.push_back({"RCPT TO:<nobody@example.org>\r\n", "550 5.1.1 no such user\r\n"});
+  turns.push_back({"RSET\r\n", "250 2.0.0 Ok\r\n"});
+  std::string received;
+  asio::co_spawn(context, scripted_server(acceptor, "220 mx.example.com ESMTP\r\n", turns, received),
+                 asio::detached);
+  std::vector<std::string> replies;
+  asio::co_spawn(
+      context,
+      [&]() -> asio::awaitable<void> {
+        auto delivery = make_upstream_delivery(upstream, nullptr, "proxy.example.org");
+        co_await deliver_one(*delivery, replies);
+        const GeneratedMessage notice{smtp::PathArgument{"", {}},
+                                      {smtp::PathArgument{"nobody@example.org", {}}},
+                                      "Subject: notice\r\n\r\nbody\r\n"};
+        Reply sent = co_await delivery->send_generated(notice);
+        replies.push_back(sent.text());
+        CHECK(delivery->reusable());
+        delivery->abort();
+      },
+      asio::detached);
+  context.run_for(10s);
+  CHECK(replies == std::vector<std::string>{"250 2.1.0 Ok / 250 2.1.5 Ok / 250 2.0.0 queued as 1",
+                                            "550 5.1.1 no such user"});
+  CHECK(received.ends_with("\r\n.\r\nMAIL FROM:<>\r\nRCPT TO:<nobody@example.org>\r\nRSET\r\n"));
 }
 
 }  // namespace
