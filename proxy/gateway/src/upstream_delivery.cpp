@@ -2,22 +2,18 @@
 // connection opened at the first MAIL, STARTTLS as configured (RFC 3207,
 // modes named after RFC 7435), the client's identity by XCLIENT/XFORWARD,
 // used for the session's transactions, then kept idle in a DeliveryCache
-// for the thread's next client session.
-
-#include <boost/asio/use_awaitable.hpp>
+// for the thread's next client session. The dialogue is smtp::ClientCore's
+// (driven by SmtpClientSession); this decides what to say and what a reply
+// means for the client. Where the upstream offers PIPELINING (RFC 2920),
+// XFORWARD goes in one group with its MAIL (docs/ocp-conformance.md).
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+#include <optional>
 
 #include "opes/proxy/delivery.hpp"
-#include "opes/proxy/mail_stream.hpp"
-#include "opes/smtp/client_commands.hpp"
+#include "opes/proxy/smtp_client_session.hpp"
+#include "opes/smtp/client_core.hpp"
 #include "opes/smtp/client_forwarding.hpp"
-#include "opes/smtp/dot_stuffer.hpp"
-#include "opes/smtp/mail_parameters.hpp"
-#include "opes/smtp/reply_reader.hpp"
-#include "opes/smtp/server_capabilities.hpp"
 #include "opes/support/log.hpp"
 
 namespace opes::proxy {
@@ -26,40 +22,19 @@ namespace {
 
 using support::log;
 using support::LogLevel;
+using smtp::ClientStep;
 
 /// Message content is written in batches of this size.
 constexpr std::size_t kWriteBatch = std::size_t{64} << 10;
 
-/// Thrown inside the class when the upstream dialogue cannot go on; turned
-/// into a 4yz reply for the client at the public methods.
-struct UpstreamFailure {
-  std::string reason;
-};
+/// Why the upstream dialogue cannot go on; a 4yz for the client.
+using Failure = std::string;
+template <class T>
+using Outcome = ocp::Expected<T, Failure>;
+using Done = Outcome<void>;
 
-/// Which parameters the upstream must have announced to take them; the
-/// others we offer ourselves and never pass on (SIZE is an estimate and
-/// optional, RFC 1870 §6).
-bool upstream_takes(const smtp::ServerCapabilities& caps, const smtp::MailParameter& parameter) {
-  auto is = [&](std::string_view keyword) {
-    if (parameter.keyword.size() != keyword.size()) return false;
-    for (std::size_t i = 0; i < keyword.size(); ++i)
-      if (std::toupper(static_cast<unsigned char>(parameter.keyword[i])) != keyword[i]) return false;
-    return true;
-  };
-  if (is("SIZE")) return caps.size;
-  if (is("BODY")) return caps.eight_bit_mime;
-  if (is("SMTPUTF8")) return caps.smtputf8;
-  if (is("OPESTRACE") || is("OPESBYPASS")) return caps.opes;
-  // RFC 3461 §4: the DSN parameters go to a server that offers DSN; to one
-  // that does not they are dropped (§5.2.2 would have us send "relayed"
-  // notifications, which the proxy does not: docs/ocp-conformance.md).
-  if (is("RET") || is("ENVID") || is("NOTIFY") || is("ORCPT")) return caps.has("DSN");
-  return caps.has(parameter.keyword);
-}
-
-struct Unsupported {
-  Reply reply;
-};
+Done done() { return {}; }
+ocp::Unexpected<Failure> failure(std::string reason) { return ocp::unexpected(std::move(reason)); }
 
 class UpstreamDelivery final : public Delivery {
  public:
@@ -67,121 +42,128 @@ class UpstreamDelivery final : public Delivery {
       : upstream_(upstream), tls_(std::move(tls)), helo_name_(std::move(helo_name)) {}
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
-    try {
-      bool reused = std::exchange(reused_, false) && stream_;
-      if (stream_ && xclient_for_another()) {
-        // XCLIENT_README Note 1: once ADDR is set, the server judges a new
-        // XCLIENT by the forwarded client; another client needs a fresh
-        // connection.
-        drop();
-        reused = false;
-      }
-      if (!stream_) co_await connect();
-      in_transaction_ = true;
-      Reply reply;
-      bool stale = false;
-      try {
-        co_await forward_client();
-        reply = co_await command(mail_line(reverse_path));
-        // RFC 5321 §3.8: a server closing an idle connection says 421 first.
-        stale = reused && reply.code == 421;
-      } catch (const UpstreamFailure&) {
-        if (!reused) throw;
-        stale = true;
-      }
-      if (stale) {
-        drop();
-        co_await connect();
-        co_await forward_client();
-        reply = co_await command(mail_line(reverse_path));
-      }
-      if (!reply.is_positive()) in_transaction_ = false;
-      co_return reply;
-    } catch (const UpstreamFailure& failure) {
-      co_return fail(failure.reason);
-    } catch (const Unsupported& unsupported) {
-      in_transaction_ = false;
-      co_return unsupported.reply;
+    bool reused = std::exchange(reused_, false) && session_;
+    if (session_ && xclient_for_another()) {
+      // XCLIENT_README Note 1: once ADDR is set, the server judges a new
+      // XCLIENT by the forwarded client; another client needs a fresh
+      // connection.
+      drop();
+      reused = false;
     }
+    if (!session_) {
+      if (auto connected = co_await connect(); !connected) co_return fail(connected.error());
+    }
+    in_transaction_ = true;
+    std::optional<Reply> local;  // refused here, never sent (SMTPUTF8)
+    auto reply = co_await send_mail(reverse_path, local);
+    // RFC 5321 §3.8: a server closing an idle connection says 421 first.
+    const bool stale = reused && (!reply || reply->code == 421);
+    if (stale) {
+      drop();
+      if (auto connected = co_await connect(); !connected) co_return fail(connected.error());
+      in_transaction_ = true;
+      reply = co_await send_mail(reverse_path, local);
+    }
+    if (local) {
+      in_transaction_ = false;
+      co_return *local;
+    }
+    if (!reply) co_return fail(reply.error());
+    if (!reply->is_positive()) in_transaction_ = false;
+    co_return *reply;
   }
 
   asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
-    try {
-      smtp::PathArgument forwarded{forward_path.path, {}};
-      for (const auto& parameter : forward_path.parameters)
-        if (upstream_takes(capabilities_, parameter)) forwarded.parameters.push_back(parameter);
-      co_return co_await command(smtp::format_rcpt(forwarded));
-    } catch (const UpstreamFailure& failure) {
-      co_return fail(failure.reason);
-    }
+    if (!session_) co_return fail("not connected");
+    if (auto queued = session_->core().rcpt(forward_path); !queued) co_return fail(queued.error().reason);
+    auto reply = co_await reply_to(ClientStep::rcpt);
+    if (!reply) co_return fail(reply.error());
+    co_return *reply;
   }
 
   asio::awaitable<std::optional<Reply>> begin_data() override {
-    try {
-      wire_.clear();
-      stuffer_ = smtp::DotStuffer{};
-      Reply reply = co_await command("DATA\r\n");
-      if (reply.code == 354) co_return std::nullopt;
-      co_return reply;
-    } catch (const UpstreamFailure& failure) {
-      co_return fail(failure.reason);
-    }
+    if (!session_) co_return fail("not connected");
+    data_failure_.reset();
+    if (auto queued = session_->core().data(); !queued) co_return fail(queued.error().reason);
+    auto reply = co_await reply_to(ClientStep::data);
+    if (!reply) co_return fail(reply.error());
+    if (reply->code == 354) co_return std::nullopt;
+    co_return *reply;
   }
 
   asio::awaitable<void> write_data(std::string_view content) override {
     if (data_failure_) co_return;  // end_data() reports it; nothing more is kept
-    // Small messages go out with the final dot in one write.
-    stuffer_.encode(content, wire_);
-    if (wire_.size() < kWriteBatch) co_return;
-    try {
-      co_await send(wire_);
-    } catch (const UpstreamFailure& failure) {
-      data_failure_ = failure.reason;
+    if (!session_) {
+      data_failure_ = "not connected";
+      co_return;
     }
-    wire_.clear();
+    if (auto stuffed = session_->core().content(content); !stuffed) {
+      data_failure_ = stuffed.error().reason;
+      co_return;
+    }
+    // Small messages go out with the final dot in one write.
+    if (session_->core().pending_output().size() < kWriteBatch) co_return;
+    if (auto written = co_await session_->flush(); !written) data_failure_ = written.error();
   }
 
   asio::awaitable<Reply> end_data() override {
-    try {
-      if (data_failure_) throw UpstreamFailure{*std::exchange(data_failure_, std::nullopt)};
-      stuffer_.finish(wire_);
-      co_await send(wire_);
-      wire_.clear();
-      Reply reply = co_await read_reply();
-      in_transaction_ = false;
-      co_return reply;
-    } catch (const UpstreamFailure& failure) {
-      co_return fail(failure.reason);
-    }
+    if (data_failure_) co_return fail(*std::exchange(data_failure_, std::nullopt));
+    if (!session_) co_return fail("not connected");
+    if (auto ended = session_->core().end_content(); !ended) co_return fail(ended.error().reason);
+    auto reply = co_await reply_to(ClientStep::message);
+    if (!reply) co_return fail(reply.error());
+    in_transaction_ = false;
+    co_return *reply;
   }
 
   asio::awaitable<void> reset() override {
-    if (!stream_) co_return;
-    try {
-      const Reply reply = co_await command("RSET\r\n");
-      if (reply.code == 250) {
-        in_transaction_ = false;
-      } else {
-        drop();
-      }
-    } catch (const UpstreamFailure&) {
+    if (!session_) co_return;
+    smtp::ClientCore& core = session_->core();
+    if (!core.may_send(ClientStep::rset)) {
+      drop();
+      co_return;
+    }
+    // Not left to go with the next command: the upstream would hold an
+    // open transaction while the connection idles (smtp-sink keeps its
+    // capture file, Postfix logs "lost connection after RCPT").
+    (void)core.rset();
+    auto reply = co_await reply_to(ClientStep::rset);
+    if (reply && reply->code == 250) {
+      in_transaction_ = false;
+    } else {
       drop();
     }
   }
 
-  bool reusable() const override { return stream_.has_value() && !in_transaction_; }
+  bool reusable() const override {
+    return session_.has_value() && !session_->core().closed() && !in_transaction_;
+  }
   void prepare_reuse() override { reused_ = true; }
   void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
 
   void abort() override { drop(); }
 
   asio::awaitable<void> quit() override {
-    if (!stream_) co_return;
-    try {
-      co_await command("QUIT\r\n");
-    } catch (const UpstreamFailure&) {
+    if (!session_) co_return;
+    if (session_->core().may_send(ClientStep::quit)) {
+      (void)session_->core().quit();
+      (void)co_await session_->exchange();
     }
     drop();
+  }
+
+  asio::awaitable<Reply> send_generated(const GeneratedMessage& message) override {
+    const bool group = session_ && !reused_ && !xclient_for_another() && !message.recipients.empty() &&
+                       session_->core().capabilities().pipelining &&
+                       session_->core().may_send(ClientStep::mail);
+    if (!group) {
+      // Step by step: a connection still to open, to check after reuse, or
+      // an upstream without PIPELINING.
+      Reply reply = co_await Delivery::send_generated(message);
+      co_return reply;
+    }
+    Reply reply = co_await send_generated_group(message);
+    co_return reply;
   }
 
   std::string describe() const override {
@@ -189,77 +171,182 @@ class UpstreamDelivery final : public Delivery {
   }
 
  private:
-  /// MAIL with the parameters the upstream announced (the capabilities are
-  /// the current connection's).
-  std::string mail_line(const smtp::PathArgument& reverse_path) const {
-    smtp::PathArgument forwarded{reverse_path.path, {}};
-    for (const auto& parameter : reverse_path.parameters) {
-      if (upstream_takes(capabilities_, parameter)) {
-        forwarded.parameters.push_back(parameter);
-      } else if (smtp::requests_smtputf8(smtp::PathArgument{"", {parameter}})) {
-        // RFC 6531 §3.2: the message needs SMTPUTF8 all the way.
-        throw Unsupported{Reply::line(553, "5.6.7 The next hop does not support SMTPUTF8")};
+  /// RFC 2920 §3.1: MAIL, the RCPTs and DATA (last) in one group; the
+  /// replies decide as in Delivery::send_generated(), and with a 354 but no
+  /// recipient accepted the (empty) data is ended at once.
+  asio::awaitable<Reply> send_generated_group(const GeneratedMessage& message) {
+    smtp::ClientCore& core = session_->core();
+    in_transaction_ = true;
+    if (auto forwarded = co_await forward_client(); !forwarded) co_return fail(forwarded.error());
+    if (auto queued = core.mail(message.reverse_path); !queued) {
+      if (!queued.error().reply) co_return fail(queued.error().reason);
+      in_transaction_ = false;
+      if (auto settled = co_await session_->exchange(); !settled) co_return fail(settled.error());
+      co_return *queued.error().reply;
+    }
+    for (const smtp::PathArgument& recipient : message.recipients) {
+      if (auto queued = core.rcpt(recipient); !queued) co_return fail(queued.error().reason);
+    }
+    if (auto queued = core.data(); !queued) co_return fail(queued.error().reason);
+    auto replies = co_await session_->exchange();
+    if (!replies) co_return fail(replies.error());
+    std::optional<Reply> mail_reply;
+    std::optional<Reply> data_reply;
+    std::optional<Reply> refusal;
+    std::size_t accepted = 0;
+    for (smtp::ClientReply& answer : *replies) {
+      if (answer.step == ClientStep::mail) {
+        mail_reply = std::move(answer.reply);
+      } else if (answer.step == ClientStep::rcpt) {
+        if (answer.reply.is_positive()) {
+          ++accepted;
+        } else {
+          refusal = std::move(answer.reply);
+        }
+      } else if (answer.step == ClientStep::data) {
+        data_reply = std::move(answer.reply);
+      } else if (answer.step == ClientStep::xforward && answer.reply.code != 250) {
+        log(LogLevel::warning, "upstream.xforward_refused",
+            {{"upstream", describe()}, {"reply", answer.reply.text()}});
       }
     }
-    return smtp::format_mail(forwarded);
+    if (!data_reply) {
+      // A 421 inside the group (the core closed): what was said is logged.
+      const std::string said = replies->empty() ? std::string("nothing") : replies->back().reply.text();
+      co_return fail("the upstream closed inside a pipelined group: " + said);
+    }
+    if (mail_reply && !mail_reply->is_positive()) {
+      in_transaction_ = false;  // no transaction was opened: nothing to reset
+      co_return *mail_reply;
+    }
+    if (data_reply->code != 354) {
+      co_await reset();
+      co_return accepted == 0 && refusal ? *refusal : *data_reply;
+    }
+    if (accepted != 0) (void)core.content(message.content);
+    if (auto ended = core.end_content(); !ended) co_return fail(ended.error().reason);
+    auto end = co_await reply_to(ClientStep::message);
+    if (!end) co_return fail(end.error());
+    in_transaction_ = false;
+    if (accepted == 0 && refusal) co_return *refusal;
+    co_return *end;
+  }
+
+  /// XCLIENT or XFORWARD as configured, then MAIL with the parameters the
+  /// upstream announced; `local` is set when the MAIL cannot go to this
+  /// upstream at all.
+  asio::awaitable<Outcome<Reply>> send_mail(const smtp::PathArgument& reverse_path,
+                                            std::optional<Reply>& local) {
+    local.reset();
+    if (auto forwarded = co_await forward_client(); !forwarded) co_return failure(forwarded.error());
+    if (auto queued = session_->core().mail(reverse_path); !queued) {
+      if (!queued.error().reply) co_return failure(queued.error().reason);
+      local = *queued.error().reply;
+      // What was queued before it (XFORWARD) still gets its replies.
+      if (auto settled = co_await session_->exchange(); !settled) co_return failure(settled.error());
+      co_return *local;
+    }
+    auto reply = co_await reply_to(ClientStep::mail);
+    co_return reply;
+  }
+
+  /// Sends what the core queued and reads the replies: those to pipelined
+  /// XFORWARD are handled here, the last must answer `step`.
+  asio::awaitable<Outcome<Reply>> reply_to(ClientStep step) {
+    auto replies = co_await session_->exchange();
+    if (!replies) co_return failure(replies.error());
+    std::optional<smtp::ClientReply> last;
+    bool xforward_refusal_logged = false;
+    for (smtp::ClientReply& reply : *replies) {
+      if (reply.step == step || (step == ClientStep::ehlo && reply.step == ClientStep::helo)) {
+        last = std::move(reply);
+      } else if (reply.step == ClientStep::rset && reply.reply.code != 250) {
+        co_return failure("RSET refused: " + reply.reply.text());
+      } else if (reply.step == ClientStep::xforward && reply.reply.code != 250 &&
+                 !std::exchange(xforward_refusal_logged, true)) {
+        // XFORWARD only informs the upstream's logs: the mail goes on.
+        log(LogLevel::warning, "upstream.xforward_refused",
+            {{"upstream", describe()}, {"reply", reply.reply.text()}});
+      }
+    }
+    if (!last) {
+      // A 421 inside the group: the command asked for was never answered.
+      const std::string said = replies->empty() ? std::string("nothing") : replies->back().reply.text();
+      co_return failure("the upstream closed before answering " +
+                        std::string(smtp::describe(step)) + ": " + said);
+    }
+    co_return std::move(last->reply);
+  }
+
+  ClientSessionSettings session_settings() const {
+    ClientSessionSettings settings;
+    settings.core.helo_name = helo_name_;
+    settings.reply_timeout = upstream_.reply_timeout;
+    return settings;
   }
 
   /// `plain_text`: the retry of an opportunistic connection whose TLS
   /// handshake failed.
-  asio::awaitable<void> connect(bool plain_text = false) {
-    try {
-      stream_.emplace(co_await MailStream::connect(upstream_.address, upstream_.port,
-                                                   upstream_.connect_timeout));
-    } catch (const boost::system::system_error& error) {
-      throw UpstreamFailure{"cannot connect: " + error.code().message()};
-    }
-    reader_ = smtp::ReplyReader{};
-    stuffer_ = smtp::DotStuffer{};
+  asio::awaitable<Done> connect(bool plain_text = false) {
+    // Named: GCC 12 mishandles temporaries in co_await expressions.
+    ClientSessionSettings settings = session_settings();
+    std::string address = upstream_.address;
+    auto connected = co_await SmtpClientSession::connect(std::move(address), upstream_.port,
+                                                         upstream_.connect_timeout, std::move(settings));
+    if (!connected) co_return failure(connected.error());
+    session_.emplace(std::move(*connected));
     data_failure_.reset();
     xclient_sent_.reset();
     forwarding_warned_ = false;
-    const Reply greeting = co_await read_reply();
-    if (greeting.code != 220) throw UpstreamFailure{"greeting " + greeting.text()};
-    co_await greet();
-    if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) co_await start_tls();
+    auto greeting = co_await reply_to(ClientStep::greeting);
+    if (!greeting) co_return failure(greeting.error());
+    if (greeting->code != 220) co_return failure("greeting " + greeting->text());
+    if (auto greeted = co_await greet(helo_name_); !greeted) co_return greeted;
+    if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) {
+      // Named, as every awaited value here: GCC 12 mishandles temporaries
+      // in co_await expressions.
+      auto secured = co_await start_tls();
+      co_return secured;
+    }
+    co_return done();
   }
 
   /// RFC 3207 as RFC 7435 §3 names its uses: opportunistic encrypts when it
   /// can and goes on in plain text otherwise (Postfix `may`); encrypt and
   /// verify fail the delivery instead. Each reason is logged apart.
-  asio::awaitable<void> start_tls() {
+  asio::awaitable<Done> start_tls() {
     const bool mandatory = upstream_.starttls == UpstreamTls::encrypt ||
                            upstream_.starttls == UpstreamTls::verify;
-    if (!capabilities_.starttls) {
-      if (mandatory) throw UpstreamFailure{"no STARTTLS offered"};
-      co_return;
+    smtp::ClientCore& core = session_->core();
+    if (!core.capabilities().starttls) {
+      if (mandatory) co_return failure("no STARTTLS offered");
+      co_return done();
     }
-    const Reply ready = co_await command("STARTTLS\r\n");
-    if (ready.code != 220) {
-      if (mandatory) throw UpstreamFailure{"STARTTLS refused: " + ready.text()};
-      co_return;
+    if (auto queued = core.starttls(); !queued) co_return failure(queued.error().reason);
+    // A 220 with bytes behind it is refused by the core (RFC 3207 §4.2).
+    auto ready = co_await reply_to(ClientStep::starttls);
+    if (!ready) co_return failure(ready.error());
+    if (ready->code != 220) {
+      if (mandatory) co_return failure("STARTTLS refused: " + ready->text());
+      co_return done();
     }
-    const std::string name =
+    std::string name =
         upstream_.check.server_name.empty() ? upstream_.address : upstream_.check.server_name;
-    std::optional<std::string> failure;
-    try {
-      co_await stream_->connect_tls(*tls_, name, upstream_.check.verify, upstream_.connect_timeout);
-    } catch (const boost::system::system_error& error) {
-      failure = describe_tls_failure(stream_->verify_result(), name, error.code().message());
-    }
-    if (failure) {
-      if (mandatory) throw UpstreamFailure{*failure};
+    auto secured =
+        co_await session_->start_tls(*tls_, name, upstream_.check.verify, upstream_.connect_timeout);
+    if (!secured) {
+      if (mandatory) co_return failure(secured.error());
       // The connection is unusable after a failed handshake: a new one in
       // plain text, as Postfix `may` retries.
       log(LogLevel::warning, "upstream.tls_failed",
-          {{"upstream", describe()}, {"reason", *failure}, {"action", "plain text"}});
+          {{"upstream", describe()}, {"reason", secured.error()}, {"action", "plain text"}});
       drop();
-      co_await connect(true);
-      co_return;
+      auto plain = co_await connect(true);
+      co_return plain;
     }
-    // RFC 3207 §4.2: forget what the server said before TLS.
-    reader_ = smtp::ReplyReader{};
-    co_await greet();
+    // RFC 3207 §4.2: the core forgot what the server said before TLS.
+    auto greeted = co_await greet(helo_name_);
+    co_return greeted;
   }
 
   /// With forward_client xclient: this connection carries another client.
@@ -276,34 +363,38 @@ class UpstreamDelivery final : public Delivery {
   /// XCLIENT once per connection and client (the server answers 220 and we
   /// say EHLO again, XCLIENT_README), XFORWARD before every transaction
   /// (it carries the transaction's IDENT); both only with the attributes
-  /// the upstream lists.
-  asio::awaitable<void> forward_client() {
-    if (upstream_.forward_client == ForwardClient::off) co_return;
+  /// the upstream lists. XFORWARD is only queued when the upstream offers
+  /// PIPELINING: its replies come with the MAIL's.
+  asio::awaitable<Done> forward_client() {
+    if (upstream_.forward_client == ForwardClient::off) co_return done();
     const bool xclient = upstream_.forward_client == ForwardClient::xclient;
     const smtp::ForwardedClient client = xclient ? without_ident(client_) : client_;
-    if (xclient && xclient_sent_ == client) co_return;
+    if (xclient && xclient_sent_ == client) co_return done();
+    smtp::ClientCore& core = session_->core();
+    const auto command = xclient ? smtp::ForwardCommand::xclient : smtp::ForwardCommand::xforward;
     const auto lines = smtp::format_client_forwarding(
-        xclient ? smtp::ForwardCommand::xclient : smtp::ForwardCommand::xforward, client,
-        smtp::offered_attributes(capabilities_, xclient ? "XCLIENT" : "XFORWARD"));
+        command, client, smtp::offered_attributes(core.capabilities(), xclient ? "XCLIENT" : "XFORWARD"));
     if (lines.empty()) {
       if (!std::exchange(forwarding_warned_, true)) {
         log(LogLevel::warning, "upstream.forward_client_unavailable",
             {{"upstream", describe()}, {"mode", xclient ? "xclient" : "xforward"},
              {"cause", "not offered after EHLO"}});
       }
-      co_return;
+      co_return done();
     }
     for (const std::string& line : lines) {
-      const Reply reply = co_await command(line);
-      if (xclient && reply.code != 220) {
+      if (auto queued = core.forward(command, line); !queued) co_return failure(queued.error().reason);
+      if (!xclient && core.capabilities().pipelining) continue;
+      auto reply = co_await reply_to(xclient ? ClientStep::xclient : ClientStep::xforward);
+      if (!reply) co_return failure(reply.error());
+      if (xclient && reply->code != 220) {
         // The upstream would judge the proxy instead of the client: no delivery.
-        throw UpstreamFailure{"XCLIENT refused: " + reply.text()};
+        co_return failure("XCLIENT refused: " + reply->text());
       }
-      if (!xclient && reply.code != 250) {
-        // XFORWARD only informs the upstream's logs: the mail goes on.
+      if (!xclient && reply->code != 250) {
         log(LogLevel::warning, "upstream.xforward_refused",
-            {{"upstream", describe()}, {"reply", reply.text()}});
-        co_return;
+            {{"upstream", describe()}, {"reply", reply->text()}});
+        co_return done();
       }
     }
     if (xclient) {
@@ -311,8 +402,11 @@ class UpstreamDelivery final : public Delivery {
       // XCLIENT_README: after the 220 the client says EHLO again, and Postfix
       // takes the HELO name from that EHLO (overriding XCLIENT's HELO), so
       // it is the client's name, as in the README's example.
-      co_await greet(ehlo_name_after_xclient(client.helo));
+      const std::string_view name = ehlo_name_after_xclient(client.helo);
+      auto greeted = co_await greet(name);
+      co_return greeted;
     }
+    co_return done();
   }
 
   /// The client's HELO argument when it can stand as an EHLO argument
@@ -324,50 +418,13 @@ class UpstreamDelivery final : public Delivery {
     return usable ? helo : std::string_view(helo_name_);
   }
 
-  asio::awaitable<void> greet() { co_await greet(helo_name_); }
-
-  asio::awaitable<void> greet(std::string_view name) {
-    const Reply ehlo = co_await command(smtp::format_ehlo(name));
-    if (ehlo.code == 250) {
-      capabilities_ = smtp::parse_ehlo(ehlo);
-      co_return;
-    }
-    // RFC 5321 §3.2: a server that does not know EHLO gets HELO.
-    const Reply helo = co_await command("HELO " + std::string(name) + "\r\n");
-    if (helo.code != 250) throw UpstreamFailure{"HELO refused: " + helo.text()};
-    capabilities_ = smtp::ServerCapabilities{};
-  }
-
-  asio::awaitable<Reply> command(std::string line) {
-    if (!stream_) throw UpstreamFailure{"not connected"};
-    co_await send(line);
-    co_return co_await read_reply();
-  }
-
-  asio::awaitable<void> send(std::string_view bytes) {
-    if (!stream_) throw UpstreamFailure{"not connected"};
-    try {
-      co_await stream_->write(bytes, upstream_.reply_timeout);
-    } catch (const boost::system::system_error& error) {
-      throw UpstreamFailure{"write: " + error.code().message()};
-    }
-  }
-
-  asio::awaitable<Reply> read_reply() {
-    std::array<char, 4096> buffer;
-    for (;;) {
-      auto next = reader_.next();
-      if (!next) throw UpstreamFailure{next.error().reason};
-      if (*next) co_return std::move(**next);
-      std::size_t n = 0;
-      try {
-        n = co_await stream_->read_some(asio::buffer(buffer), upstream_.reply_timeout);
-      } catch (const boost::system::system_error& error) {
-        throw UpstreamFailure{"waiting for a reply: " + error.code().message()};
-      }
-      if (n == 0) throw UpstreamFailure{"the upstream closed the connection"};
-      reader_.receive(std::string_view(buffer.data(), n));
-    }
+  /// EHLO, and HELO when the upstream refuses it (the core's fallback).
+  asio::awaitable<Done> greet(std::string_view name) {
+    if (auto queued = session_->core().ehlo(name); !queued) co_return failure(queued.error().reason);
+    auto reply = co_await reply_to(ClientStep::ehlo);
+    if (!reply) co_return failure(reply.error());
+    if (!session_->core().greeted()) co_return failure("HELO refused: " + reply->text());
+    co_return done();
   }
 
   Reply fail(const std::string& reason) {
@@ -377,21 +434,16 @@ class UpstreamDelivery final : public Delivery {
   }
 
   void drop() {
-    if (stream_) stream_->close();
-    stream_.reset();
+    if (session_) session_->close();
+    session_.reset();
     in_transaction_ = false;
-    wire_.clear();
     data_failure_.reset();
   }
 
   const Upstream& upstream_;
   TlsContext tls_;
   std::string helo_name_;
-  std::optional<MailStream> stream_;
-  smtp::ReplyReader reader_;
-  smtp::ServerCapabilities capabilities_;
-  smtp::DotStuffer stuffer_;
-  std::string wire_;
+  std::optional<SmtpClientSession> session_;
   std::optional<std::string> data_failure_;
   smtp::ForwardedClient client_;
   std::optional<smtp::ForwardedClient> xclient_sent_;  // what this connection's XCLIENT said

@@ -19,6 +19,7 @@ class RecordingUpstream:
         self.name = name
         self.port = free_port()
         self.connections = []  # one bytearray per connection, in accept order
+        self.segments = []  # per connection, each recv() apart: what arrived in one read
         self.messages = 0
         self._lock = threading.Lock()
         self._listener = socket.socket()
@@ -53,11 +54,19 @@ class RecordingUpstream:
             except OSError:
                 return
             record = bytearray()
+            reads = []
             with self._lock:
                 self.connections.append(record)
-            threading.Thread(target=self._session, args=(connection, record), daemon=True).start()
+                self.segments.append(reads)
+            threading.Thread(target=self._session, args=(connection, record, reads), daemon=True).start()
 
-    def _session(self, connection, record):
+    def received_segments(self):
+        """Each connection's reads, as lists of bytes: octets the proxy
+        wrote at once (a pipelined group) arrive in one read."""
+        with self._lock:
+            return [list(reads) for reads in self.segments]
+
+    def _session(self, connection, record, reads=None):
         connection.settimeout(30)
         greeting = f"220 {self.name} ESMTP recorder\r\n".encode()
         buffer = b""
@@ -74,6 +83,8 @@ class RecordingUpstream:
                     return
                 with self._lock:
                     record.extend(chunk)
+                    if reads is not None:
+                        reads.append(bytes(chunk))
                 buffer += chunk
                 while True:
                     if in_data:

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ocp/smtp/reply.hpp"
 #include "opes/proxy/config.hpp"
@@ -22,6 +23,14 @@ namespace opes::proxy {
 
 namespace asio = boost::asio;
 using ocp::smtp::Reply;
+
+/// A message the proxy writes itself (the opestrace notification, later
+/// DSNs), sent as a transaction of its own.
+struct GeneratedMessage {
+  smtp::PathArgument reverse_path;              // "" for the null sender (RFC 3834 §3.1.4)
+  std::vector<smtp::PathArgument> recipients;  // at least one
+  std::string content;                          // header section and body, CRLF
+};
 
 class Delivery {
  public:
@@ -57,6 +66,15 @@ class Delivery {
   /// The client of the next mail(), for `upstream.forward_client`
   /// (XCLIENT/XFORWARD); the spool ignores it.
   virtual void set_client(const smtp::ForwardedClient& /*client*/) {}
+
+  /// Sends `message` as a transaction of its own: MAIL, each RCPT, DATA,
+  /// the content, the final dot. The reply that ended it: MAIL's refusal,
+  /// the last RCPT refusal when no recipient was accepted, DATA's refusal
+  /// (the transaction then reset), or the final dot's reply. This default
+  /// goes step by step through the methods above; the upstream delivery
+  /// sends MAIL, the RCPTs and DATA as one group where the upstream offers
+  /// PIPELINING (RFC 2920).
+  virtual asio::awaitable<Reply> send_generated(const GeneratedMessage& message);
 };
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
