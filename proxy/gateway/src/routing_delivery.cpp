@@ -115,18 +115,48 @@ class RoutingDelivery final : public Delivery {
 
   void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
 
+  asio::awaitable<Reply> send_generated(const GeneratedMessage& message) override {
+    // A transaction of its own per destination its recipients are routed
+    // to, through the destination's send_generated() (the upstream one
+    // pipelines MAIL, RCPT and DATA where offered). The reply: the first
+    // refusal, else the last acceptance.
+    forget();
+    std::vector<GeneratedMessage> by_destination(opened_.size());
+    for (const smtp::PathArgument& recipient : message.recipients) {
+      const std::size_t target = only_ ? *only_ : routing_.destination_for(recipient.path);
+      by_destination[target].recipients.push_back(recipient);
+    }
+    std::optional<Reply> result;
+    for (std::size_t index = 0; index < by_destination.size(); ++index) {
+      GeneratedMessage& part = by_destination[index];
+      if (part.recipients.empty()) continue;
+      part.reverse_path = message.reverse_path;
+      part.content = message.content;
+      Delivery& destination = opened(index);
+      Reply reply = co_await destination.send_generated(part);
+      if (!result || result->is_positive()) result = std::move(reply);
+    }
+    co_return result ? *result : Reply::line(554, "5.5.1 No recipients");
+  }
+
  private:
-  /// MAIL to the destination at `index`, opened (or taken from the cache)
-  /// when this session has not used it yet.
+  /// MAIL to the destination at `index`.
   asio::awaitable<Reply> start(std::size_t index) {
+    Delivery& destination = opened(index);
+    const smtp::PathArgument reverse_path = *reverse_path_;
+    Reply reply = co_await destination.mail(reverse_path);
+    if (reply.is_positive()) started_ = index;
+    co_return reply;
+  }
+
+  /// The destination at `index`, opened (or taken from the cache) when this
+  /// session has not used it yet.
+  Delivery& opened(std::size_t index) {
     std::unique_ptr<Delivery>& slot = opened_[index];
     if (!slot && cache_) slot = cache_->take(routing_.destinations[index].name);
     if (!slot) slot = open_(index);
     if (client_) slot->set_client(*client_);
-    const smtp::PathArgument reverse_path = *reverse_path_;
-    Reply reply = co_await slot->mail(reverse_path);
-    if (reply.is_positive()) started_ = index;
-    co_return reply;
+    return *slot;
   }
 
   /// The transaction is over (its destinations stay open for the next).

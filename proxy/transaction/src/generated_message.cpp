@@ -5,18 +5,11 @@ namespace opes::proxy {
 boost::asio::awaitable<ocp::smtp::Reply> send_generated(Delivery& delivery,
                                                         const GeneratedEnvelope& envelope,
                                                         const std::string& content) {
-  ocp::smtp::Reply result = co_await delivery.mail(envelope.from);
-  if (!result.is_positive()) co_return result;
-  result = co_await delivery.rcpt(envelope.to);
-  if (result.is_positive()) {
-    if (auto refusal = co_await delivery.begin_data()) {
-      result = *refusal;
-    } else {
-      co_await delivery.write_data(content);
-      result = co_await delivery.end_data();
-    }
-  }
-  if (!result.is_positive()) co_await delivery.reset();
+  // Delivery::send_generated() is the one MAIL/RCPT/DATA flow (pipelined
+  // by the upstream delivery where the upstream offers it); named before
+  // co_await (GCC 12 and temporaries in co_await expressions).
+  const GeneratedMessage message{envelope.from, {envelope.to}, content};
+  ocp::smtp::Reply result = co_await delivery.send_generated(message);
   co_return result;
 }
 

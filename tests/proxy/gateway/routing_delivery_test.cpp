@@ -214,3 +214,23 @@ TEST_CASE("quit leaves each connection in the cache under its destination, never
   run(second->quit());
   CHECK(cache.size() == 2);
 }
+
+TEST_CASE("a generated message goes to each destination of its recipients as a transaction of its own") {
+  const ProxyConfig config = load(kTwoDestinations);
+  Destinations destinations{config.routing};
+  destinations.script["mta"]["RCPT"] = {Reply::line(550, "5.1.1 No such user")};
+  auto delivery = make_routing_delivery(config.routing, destinations.opener(), nullptr);
+  const GeneratedMessage message{path(""), {path("bob@example.org"), path("carol@elsewhere.test")},
+                                 "Subject: n\r\n\r\n"};
+  const Reply reply = run(delivery->send_generated(message));
+  CHECK(reply.wire() == "550 5.1.1 No such user\r\n");
+  CHECK(destinations.log.text() ==
+        "local: MAIL <>\n"
+        "local: RCPT <bob@example.org>\n"
+        "local: DATA\n"
+        "local: WRITE Subject: n\r\n\r\n\n"
+        "local: END\n"
+        "mta: MAIL <>\n"
+        "mta: RCPT <carol@elsewhere.test>\n"
+        "mta: RSET\n");
+}
