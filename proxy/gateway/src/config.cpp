@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "listener_config.hpp"
+
 namespace opes::proxy {
 
 namespace {
@@ -281,6 +283,7 @@ void check(const ProxyConfig& config, JsonReader& reader) {
     if (!name.empty() && !config.find_group(name))
       reader.fail(indexed("listeners", i) + ".service_group", "no service group is named '" + name + "'");
   }
+  detail::check_listeners(config, reader);
   if (config.tracing.agent_id.find(':') == std::string::npos)
     reader.fail("tracing.agent_id", "must be an absolute URI (RFC 3986), e.g. http://host/opes");
 }
@@ -311,9 +314,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   config.log_output = support::read_log_output(reader);
   for_each_object(reader, "listeners", true, [&](JsonReader& item, std::size_t) {
     Listener listener;
-    listener.address = item.string("address", false).value_or(listener.address);
-    listener.port = read_port(item, 0, false);
-    listener.service_group = item.string("service_group", false).value_or("");
+    detail::read_listener(item, listener, base);
     config.listeners.push_back(std::move(listener));
   });
   with_object(reader, "tls", [&](JsonReader& tls) { config.tls = read_identity(tls, base); });
