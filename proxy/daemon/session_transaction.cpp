@@ -38,12 +38,13 @@ std::vector<processor::EsmtpParameter> esmtp_parameters(const smtp::PathArgument
 std::vector<ocp::smtp::AmOption> SmtpSession::session_meta() const {
   // smtp §3.4.3: what the callout server cannot see itself. A-22 leaves the
   // keys to us: those of the plugin ABI (opes/plugin.h OPES_META_*), so that
-  // the callout server passes them to services unchanged. No "auth" key:
-  // the proxy does not authenticate clients.
+  // the callout server passes them to services unchanged. "auth" only
+  // after SMTP AUTH (OPES_META_AUTH: absent if none).
   std::vector<ocp::smtp::AmOption> meta{{"client-address", stream_.peer_address()},
                                         {"tls", stream_.tls() ? "yes" : "no"},
                                         {"transaction-id", transaction_->id}};
   if (!helo_.empty()) meta.push_back({"helo", helo_});
+  if (!auth_.user().empty()) meta.push_back({"auth", auth_.user()});
   return meta;
 }
 
@@ -242,7 +243,8 @@ boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& pat
 boost::asio::awaitable<Reply> SmtpSession::on_rcpt(const smtp::PathArgument& path) {
   MailTransaction& t = *transaction_;
   if (t.tempfailed) co_return processor::failure_reply();
-  if (const RelayVerdict verdict = decide_relay(config_.relay, stream_.peer_address(), path.path);
+  if (const RelayVerdict verdict = decide_relay(config_.relay, stream_.peer_address(), path.path,
+                                                    !auth_.user().empty());
       verdict != RelayVerdict::permitted) {
     log(LogLevel::info, "smtp.relay_denied",
         {{"peer", stream_.peer()},
@@ -272,7 +274,8 @@ processor::HeaderInsertion SmtpSession::header_insertion() const {
                                                t.id,
                                                t.recipients.size() == 1 ? t.recipients.front() : "",
                                                esmtp_, stream_.tls(),
-                                               smtp::requests_smtputf8(t.mail)}));
+                                               smtp::requests_smtputf8(t.mail),
+                                               !auth_.user().empty()}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(t.id, t.services_run)) {
     insertion.opes_trace = std::move(*fields);

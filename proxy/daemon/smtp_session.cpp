@@ -61,6 +61,7 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       group_(group_of(context.config, listener)),
       core_(server_limits(context.config), server_options(context.config)),
       session_id_(new_session_id()),
+      auth_(listener.auth ? &*listener.auth : nullptr, sasl::system_challenge_source(context.config.hostname)),
       session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session),
       drain_registration_(context.drain, [this] {
         if (reading_ && must_leave()) stream_.cancel();
@@ -148,7 +149,9 @@ Reply SmtpSession::ehlo_answer(const std::string& argument) const {
   keywords.push_back("ENHANCEDSTATUSCODES");
   // RFC 3461: its parameters go to an upstream that offers DSN, and into the spool.
   keywords.push_back("DSN");
-  if (context_.server_tls && !core_.tls_active()) keywords.push_back("STARTTLS");
+  if (starttls_offered()) keywords.push_back("STARTTLS");
+  // RFC 4954 §3: the mechanisms; PLAIN and LOGIN only under TLS.
+  if (auto auth = auth_.ehlo_keyword(stream_.tls())) keywords.push_back(std::move(*auth));
   keywords.push_back("SMTPUTF8");
   // draft-ietf-opes-smtp §4: opestrace and opesbypass are taken.
   keywords.push_back("OPES");
@@ -173,6 +176,7 @@ boost::asio::awaitable<void> SmtpSession::start_tls() {
   // RFC 3207 §4.2: the client starts over with EHLO.
   helo_.clear();
   esmtp_ = false;
+  auth_.forget();
   log(LogLevel::debug, "smtp.tls",
       {{"peer", stream_.peer()}, {"session", session_id_}, {"cipher", stream_.tls_description()}});
 }
@@ -195,7 +199,7 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       reply(esmtp_ ? ehlo_answer(command.argument) : Reply::line(250, config_.hostname));
       break;
     case smtp::Verb::starttls:
-      if (!context_.server_tls) {
+      if (!starttls_offered()) {
         reply(Reply::line(502, "5.5.1 STARTTLS not available"));
       } else {
         reply(Reply::line(220, "2.0.0 Ready to start TLS"));
@@ -204,6 +208,11 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
     case smtp::Verb::mail:
     case smtp::Verb::rcpt: {
       const bool mail = command.verb == smtp::Verb::mail;
+      if (mail && auth_.required() && auth_.user().empty()) {
+        // RFC 4954 §6: this listener takes mail from authenticated clients only.
+        reply(Reply::line(530, "5.7.0 Authentication required"));
+        break;
+      }
       // RFC 5321 §4.1.1.11: only the parameters of what EHLO advertised.
       if (auto offered = smtp::check_offered_parameters(
               *received.path, mail ? smtp::PathRole::reverse_path : smtp::PathRole::forward_path,
@@ -240,7 +249,12 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
                           : Reply::line(502, "5.5.1 EXPN not available"));
       break;
     }
-    case smtp::Verb::auth:
+    case smtp::Verb::auth: {
+      const SmtpAuth::SessionFacts facts{stream_.tls(), esmtp_, core_.in_transaction()};
+      SmtpAuth::Step step = auth_.command(command.argument, facts);
+      co_await answer_auth(std::move(step));
+      break;
+    }
     case smtp::Verb::atrn:
     case smtp::Verb::host:
       reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
@@ -266,8 +280,9 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
     co_await end_transaction(false);
   } else if (std::holds_alternative<smtp::TlsRequested>(event)) {
     co_await start_tls();
-  } else if (std::holds_alternative<smtp::ContinuationLine>(event)) {
-    reply(Reply::line(501, "5.5.2 No exchange in progress"));
+  } else if (auto* line = std::get_if<smtp::ContinuationLine>(&event)) {
+    SmtpAuth::Step step = auth_.continuation(line->line);
+    co_await answer_auth(std::move(step));
   } else if (auto* close = std::get_if<smtp::CloseRequested>(&event)) {
     if (close->reason == smtp::CloseReason::pipelining_violation) {
       log(LogLevel::info, "smtp.pipelining_violation",
@@ -290,6 +305,13 @@ boost::asio::awaitable<void> SmtpSession::run() {
     co_await say_shutting_down();
     stream_.close();
     co_return;
+  }
+  if (listener_.tls == ListenerTls::implicit) {
+    const bool secured = co_await accept_implicit_tls();
+    if (!secured) {
+      stream_.close();
+      co_return;
+    }
   }
   core_.greet(smtp::greeting(config_.hostname));
   std::array<char, 16 * 1024> buffer;

@@ -173,6 +173,8 @@ struct Timeouts {
   Seconds command{300};  // waiting for the client's next command (RFC 5321 §4.5.3.2.7)
   Seconds data{600};     // waiting for more message content
   Seconds session{3600};
+  /// An implicit-TLS listener's handshake, before the greeting (RFC 8314 §3.3).
+  Seconds tls_handshake{30};
 };
 
 /// How strictly the client's SMTP is read, beyond what is always refused.
