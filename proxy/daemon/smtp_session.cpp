@@ -33,7 +33,15 @@ smtp::ServerOptions server_options(const ProxyConfig& config) {
 }
 
 /// RFC 5321 §3.1: 421 instead of the greeting, then the connection closes.
-boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, std::string text) {
+/// An implicit-TLS listener's client expects a handshake, not plain text
+/// (RFC 8314 §3.3): it is closed without a word rather than after a
+/// handshake it might keep waiting on.
+boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, const Listener& listener,
+                                                    std::string text) {
+  if (listener.tls == ListenerTls::implicit) {
+    stream.close();
+    co_return;
+  }
   const std::string refusal = Reply::line(421, std::move(text)).wire();
   try {
     co_await stream.write(refusal, std::chrono::seconds(5));
@@ -388,7 +396,7 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
     context.open_sessions.fetch_sub(1);
     log(LogLevel::warning, "smtp.too_many_sessions", {{"peer", stream.peer()}});
     std::string refusal = "4.3.2 " + context.config.hostname + " Too many connections, try again later";
-    co_await refuse_before_greeting(stream, std::move(refusal));
+    co_await refuse_before_greeting(stream, listener, std::move(refusal));
     co_return;
   }
   struct Release {
@@ -408,7 +416,7 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
       // a policy refusal, to be tried again later.
       std::string refusal =
           "4.7.0 " + context.config.hostname + " Too many connections from your address, try again later";
-      co_await refuse_before_greeting(stream, std::move(refusal));
+      co_await refuse_before_greeting(stream, listener, std::move(refusal));
       co_return;
     }
   }
