@@ -44,6 +44,8 @@ SmtpAuth::Step SmtpAuth::command(std::string_view argument, const SessionFacts& 
   if (!facts.ehlo) return refused(503, "5.5.1 Send EHLO first", "AUTH before EHLO");
   if (!user_.empty()) return refused(503, "5.5.1 Already authenticated", "AUTH after AUTH");
   if (facts.in_transaction) return refused(503, "5.5.1 AUTH not allowed in a mail transaction", "AUTH after MAIL");
+  // RFC 4954 §4: AUTH mechanism [initial-response]
+  if (argument.empty()) return refused(501, "5.5.4 Syntax: AUTH mechanism [initial-response]", "no mechanism");
   const auto space = argument.find(' ');
   const std::string_view name = argument.substr(0, space);
   const std::optional<std::string_view> initial =

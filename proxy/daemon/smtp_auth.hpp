@@ -7,6 +7,7 @@
 //   AUTH without an auth block on the listener   502 5.5.1 (as before)
 //   AUTH before EHLO, during a transaction, or once authenticated
 //                                                503 5.5.1 (RFC 4954 §4)
+//   AUTH without a mechanism                     501 5.5.4
 //   an unknown or unoffered mechanism            504 5.5.4 (§6)
 //   PLAIN or LOGIN without TLS                   538 5.7.11 (§6, RFC 4616 §6)
 //   a challenge                                  334 base64 (§4)

@@ -234,6 +234,9 @@ def plain_without_tls_gets_538_and_an_unknown_mechanism_504(paths):
         check(d.say("AUTH LOGIN") ==
               ["538 5.7.11 Encryption required for requested authentication mechanism"], "LOGIN without TLS")
         check(d.say("AUTH DIGEST-MD5") == ["504 5.5.4 Unrecognized authentication type"], "DIGEST-MD5")
+        check(d.say("AUTH") == ["501 5.5.4 Syntax: AUTH mechanism [initial-response]"], "AUTH alone")
+        check(d.say("AUTH CRAM-MD5 dGlt") == ["501 5.5.2 Invalid authentication response"],
+              "CRAM-MD5 with an initial response")
         # CRAM-MD5 without TLS, cancelled with "*" (RFC 4954 §4).
         challenge = d.say("AUTH CRAM-MD5")
         check(len(challenge) == 1 and challenge[0].startswith("334 "), challenge)
