@@ -56,7 +56,8 @@ boost::asio::awaitable<void> SmtpSession::answer_auth(SmtpAuth::Step step) {
        {"failures", std::to_string(auth_failures_)}});
   // The core's budget: server_limits() leaves max_bad_commands at its default.
   const std::size_t budget = smtp::ServerLimits{}.max_bad_commands;
-  if (budget == 0 || auth_failures_ < budget) co_return;
+  // A core that counts 535 itself (RFC 4954 §6) has already said 421.
+  if (budget == 0 || auth_failures_ < budget || core_.closed()) co_return;
   // RFC 5321 §3.8 / RFC 3463 X.7.0: as the core ends a session of bad commands.
   log(LogLevel::warning, "smtp.too_many_errors",
       {{"peer", stream_.peer()}, {"session", session_id_}, {"cause", "authentication failures"}});
