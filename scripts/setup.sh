@@ -17,6 +17,9 @@ packages=(
   # started) and swaks as an SMTP client (its --tls needs Net::SSLeay, which
   # --no-install-recommends leaves out)
   postfix swaks libnet-ssleay-perl
+  # doveadm makes the {CRAM-MD5} secrets the SMTP AUTH tests check
+  # (tests/proxy/daemon/auth_test.py; the unit tests hold recorded ones)
+  dovecot-core
 )
 
 missing=()

@@ -24,8 +24,11 @@ smtp::ServerLimits server_limits(const ProxyConfig& config) {
   return limits;
 }
 
-smtp::ServerOptions server_options(const ProxyConfig& config) {
+smtp::ServerOptions server_options(const ProxyConfig& config, const Listener& listener) {
   smtp::ServerOptions options{config.hostname, true};
+  // RFC 4954 §6: 530 5.7.0 to MAIL, RCPT, DATA, VRFY, EXPN and HELP until
+  // the client authenticated, from the core's command table.
+  options.require_auth = listener.auth && listener.auth->required;
   options.bare_line_endings =
       config.smtp.bare_line_endings == SmtpStrictness::BareLineEndings::normalize
           ? smtp::BareLineEndings::normalize
@@ -34,7 +37,15 @@ smtp::ServerOptions server_options(const ProxyConfig& config) {
 }
 
 /// RFC 5321 §3.1: 421 instead of the greeting, then the connection closes.
-boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, std::string text) {
+/// An implicit-TLS listener's client expects a handshake, not plain text
+/// (RFC 8314 §3.3): it is closed without a word rather than after a
+/// handshake it might keep waiting on.
+boost::asio::awaitable<void> refuse_before_greeting(MailStream& stream, const Listener& listener,
+                                                    std::string text) {
+  if (listener.tls == ListenerTls::implicit) {
+    stream.close();
+    co_return;
+  }
   const std::string refusal = Reply::line(421, std::move(text)).wire();
   try {
     co_await stream.write(refusal, std::chrono::seconds(5));
@@ -66,10 +77,11 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       stream_(std::move(stream)),
       listener_(listener),
       group_(group_of(context.config, listener)),
-      core_(server_limits(context.config), server_options(context.config)),
+      core_(server_limits(context.config), server_options(context.config, listener)),
       transaction_context_{context.config, context.callout_source, context.trace,
                            context.client_limits},
       transaction_ids_{new_session_id()},
+      auth_(listener.auth ? &*listener.auth : nullptr, sasl::system_challenge_source(context.config.hostname)),
       session_deadline_(std::chrono::steady_clock::now() + context.config.timeouts.session),
       drain_registration_(context.drain, [this] {
         if (reading_ && must_leave()) stream_.cancel();
@@ -118,6 +130,7 @@ Origin SmtpSession::origin() const {
   Origin origin = connection_origin(stream_);
   origin.helo = helo_;
   origin.esmtp = esmtp_;
+  origin.authenticated = auth_.user();
   return origin;
 }
 
@@ -185,7 +198,9 @@ Reply SmtpSession::ehlo_answer(const std::string& argument) const {
   keywords.push_back("ENHANCEDSTATUSCODES");
   // RFC 3461: its parameters go to an upstream that offers DSN, and into the spool.
   keywords.push_back("DSN");
-  if (context_.server_tls && !core_.tls_active()) keywords.push_back("STARTTLS");
+  if (starttls_offered()) keywords.push_back("STARTTLS");
+  // RFC 4954 §3: the mechanisms; PLAIN and LOGIN only under TLS.
+  if (auto auth = auth_.ehlo_keyword(stream_.tls())) keywords.push_back(std::move(*auth));
   keywords.push_back("SMTPUTF8");
   // draft-ietf-opes-smtp §4: opestrace and opesbypass are taken.
   keywords.push_back("OPES");
@@ -210,6 +225,7 @@ boost::asio::awaitable<void> SmtpSession::start_tls() {
   // RFC 3207 §4.2: the client starts over with EHLO.
   helo_.clear();
   esmtp_ = false;
+  auth_.forget();
   log(LogLevel::debug, "smtp.tls",
       {{"peer", stream_.peer()}, {"session", transaction_ids_.session}, {"cipher", stream_.tls_description()}});
 }
@@ -232,7 +248,7 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       reply(esmtp_ ? ehlo_answer(command.argument) : Reply::line(250, config_.hostname));
       break;
     case smtp::Verb::starttls:
-      if (!context_.server_tls) {
+      if (!starttls_offered()) {
         reply(Reply::line(502, "5.5.1 STARTTLS not available"));
       } else {
         reply(Reply::line(220, "2.0.0 Ready to start TLS"));
@@ -279,7 +295,12 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
                           : Reply::line(502, "5.5.1 EXPN not available"));
       break;
     }
-    case smtp::Verb::auth:
+    case smtp::Verb::auth: {
+      const SmtpAuth::SessionFacts facts{stream_.tls(), esmtp_, core_.in_transaction()};
+      SmtpAuth::Step step = auth_.command(command.argument, facts);
+      co_await answer_auth(std::move(step));
+      break;
+    }
     case smtp::Verb::atrn:
     case smtp::Verb::host:
       reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
@@ -304,8 +325,13 @@ boost::asio::awaitable<void> SmtpSession::handle(smtp::ServerEvent event) {
     co_await end_transaction(false);
   } else if (std::holds_alternative<smtp::TlsRequested>(event)) {
     co_await start_tls();
-  } else if (std::holds_alternative<smtp::ContinuationLine>(event)) {
-    reply(Reply::line(501, "5.5.2 No exchange in progress"));
+  } else if (auto* line = std::get_if<smtp::ContinuationLine>(&event)) {
+    SmtpAuth::Step step = auth_.continuation(line->line);
+    co_await answer_auth(std::move(step));
+  } else if (std::holds_alternative<smtp::AuthCancelled>(event)) {
+    // The core answered "*" (501 5.0.0) or a refused line itself: the
+    // exchange is over, nobody is authenticated by it.
+    auth_.forget();
   } else if (auto* close = std::get_if<smtp::CloseRequested>(&event)) {
     if (close->reason == smtp::CloseReason::pipelining_violation) {
       log(LogLevel::info, "smtp.pipelining_violation",
@@ -328,6 +354,13 @@ boost::asio::awaitable<void> SmtpSession::run() {
     co_await say_shutting_down();
     stream_.close();
     co_return;
+  }
+  if (listener_.tls == ListenerTls::implicit) {
+    const bool secured = co_await accept_implicit_tls();
+    if (!secured) {
+      stream_.close();
+      co_return;
+    }
   }
   core_.greet(smtp::greeting(config_.hostname));
   std::array<char, 16 * 1024> buffer;
@@ -403,7 +436,7 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
     context.open_sessions.fetch_sub(1);
     log(LogLevel::warning, "smtp.too_many_sessions", {{"peer", stream.peer()}});
     std::string refusal = "4.3.2 " + context.config.hostname + " Too many connections, try again later";
-    co_await refuse_before_greeting(stream, std::move(refusal));
+    co_await refuse_before_greeting(stream, listener, std::move(refusal));
     co_return;
   }
   struct Release {
@@ -423,7 +456,7 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
       // a policy refusal, to be tried again later.
       std::string refusal =
           "4.7.0 " + context.config.hostname + " Too many connections from your address, try again later";
-      co_await refuse_before_greeting(stream, std::move(refusal));
+      co_await refuse_before_greeting(stream, listener, std::move(refusal));
       co_return;
     }
   }

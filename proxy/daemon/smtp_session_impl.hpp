@@ -19,6 +19,7 @@
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_core.hpp"
 #include "opes/transaction/mail_transaction.hpp"
+#include "smtp_auth.hpp"
 
 namespace opes::proxy {
 
@@ -38,6 +39,14 @@ class SmtpSession {
   boost::asio::awaitable<void> on_command(const smtp::CommandReceived& command);
   boost::asio::awaitable<void> flush(bool all);
   boost::asio::awaitable<void> start_tls();
+  /// RFC 3207 on a starttls listener with a certificate, before TLS; never
+  /// on an implicit-TLS listener (RFC 8314 §3.3).
+  bool starttls_offered() const;
+  /// Implicit TLS (RFC 8314 §3.3): the handshake before the greeting.
+  boost::asio::awaitable<bool> accept_implicit_tls();
+  /// SMTP AUTH (smtp_auth.hpp): sends the step's reply, logs it, and ends
+  /// the session once failures use up the bad-command budget.
+  boost::asio::awaitable<void> answer_auth(SmtpAuth::Step step);
   void reply(const Reply& reply);
   Reply ehlo_answer(const std::string& argument) const;
   smtp::OfferedExtensions offered_extensions() const;
@@ -68,6 +77,8 @@ class SmtpSession {
   std::unique_ptr<Delivery> delivery_;
   std::string helo_;
   bool esmtp_ = false;
+  SmtpAuth auth_;
+  std::size_t auth_failures_ = 0;
   bool in_data_ = false;
   bool closing_ = false;
   std::unique_ptr<MailTransaction> transaction_;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ocp/smtp/ascii.hpp"
+#include "listener_config.hpp"
 
 namespace opes::proxy {
 
@@ -411,6 +412,7 @@ void check(const ProxyConfig& config, JsonReader& reader) {
     if (!name.empty() && !config.find_group(name))
       reader.fail(indexed("listeners", i) + ".service_group", "no service group is named '" + name + "'");
   }
+  detail::check_listeners(config, reader);
   if (config.tracing.agent_id.find(':') == std::string::npos)
     reader.fail("tracing.agent_id", "must be an absolute URI (RFC 3986), e.g. http://host/opes");
 }
@@ -441,9 +443,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   config.log_output = support::read_log_output(reader);
   for_each_object(reader, "listeners", true, [&](JsonReader& item, std::size_t) {
     Listener listener;
-    listener.address = item.string("address", false).value_or(listener.address);
-    listener.port = read_port(item, 0, false);
-    listener.service_group = item.string("service_group", false).value_or("");
+    detail::read_listener(item, listener, base);
     config.listeners.push_back(std::move(listener));
   });
   with_object(reader, "tls", [&](JsonReader& tls) { config.tls = read_identity(tls, base); });
@@ -463,6 +463,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     t.command = read_seconds(timeouts, "command_seconds", t.command);
     t.data = read_seconds(timeouts, "data_seconds", t.data);
     t.session = read_seconds(timeouts, "session_seconds", t.session);
+    t.tls_handshake = read_seconds(timeouts, "tls_handshake_seconds", t.tls_handshake);
   });
   const bool relay_given = with_object(reader, "relay", [&](JsonReader& relay) { read_relay(relay, config.relay); });
   if (!relay_given) {

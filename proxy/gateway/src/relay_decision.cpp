@@ -10,8 +10,9 @@ namespace opes::proxy {
 using ocp::smtp::ascii::iequals;
 
 RelayVerdict decide_relay(const RelayPolicy& policy, std::string_view client_address,
-                          std::string_view recipient) {
+                          std::string_view recipient, bool authenticated) {
   if (iequals(recipient, "postmaster")) return RelayVerdict::permitted;
+  if (authenticated) return RelayVerdict::permitted;
   if (in_networks(policy.clients, client_address)) return RelayVerdict::permitted;
   if (!policy.allow_untrusted_routing && smtp::sender_routing(recipient))
     return RelayVerdict::sender_routing;

@@ -15,7 +15,11 @@ std::string address_literal(std::string_view address) {
 
 std::string_view received_protocol(const ReceivedInput& input) noexcept {
   if (!input.esmtp) return "SMTP";
-  if (input.smtputf8) return input.tls ? "UTF8SMTPS" : "UTF8SMTP";
+  if (input.smtputf8) {
+    if (input.authenticated) return input.tls ? "UTF8SMTPSA" : "UTF8SMTPA";
+    return input.tls ? "UTF8SMTPS" : "UTF8SMTP";
+  }
+  if (input.authenticated) return input.tls ? "ESMTPSA" : "ESMTPA";
   return input.tls ? "ESMTPS" : "ESMTP";
 }
 

@@ -46,12 +46,13 @@ MailTransaction::~MailTransaction() = default;
 std::vector<ocp::smtp::AmOption> MailTransaction::session_meta() const {
   // smtp §3.4.3: what the callout server cannot see itself. A-22 leaves the
   // keys to us: those of the plugin ABI (opes/plugin.h OPES_META_*), so that
-  // the callout server passes them to services unchanged. No "auth" key:
-  // the proxy does not authenticate clients.
+  // the callout server passes them to services unchanged. "auth" only
+  // after SMTP AUTH (OPES_META_AUTH: absent if none).
   std::vector<ocp::smtp::AmOption> meta{{"client-address", origin_.address},
                                         {"tls", origin_.tls ? "yes" : "no"},
                                         {"transaction-id", id_}};
   if (!origin_.helo.empty()) meta.push_back({"helo", origin_.helo});
+  if (!origin_.authenticated.empty()) meta.push_back({"auth", origin_.authenticated});
   return meta;
 }
 
@@ -258,7 +259,8 @@ boost::asio::awaitable<Reply> MailTransaction::mail(const smtp::PathArgument& pa
 
 boost::asio::awaitable<Reply> MailTransaction::rcpt(const smtp::PathArgument& path) {
   if (tempfailed_) co_return processor::failure_reply();
-  if (const RelayVerdict verdict = decide_relay(config_.relay, origin_.address, path.path);
+  if (const RelayVerdict verdict = decide_relay(config_.relay, origin_.address, path.path,
+                                                    !origin_.authenticated.empty());
       verdict != RelayVerdict::permitted) {
     log(LogLevel::info, "smtp.relay_denied",
         {{"peer", origin_.peer},
@@ -289,7 +291,7 @@ processor::HeaderInsertion MailTransaction::header_insertion() const {
   insertion.received.push_back(
       received_field({origin_.helo, origin_.address, config_.hostname, id_,
                       recipients_.size() == 1 ? recipients_.front() : "", origin_.esmtp,
-                      origin_.tls, smtp::requests_smtputf8(mail_)}));
+                      origin_.tls, smtp::requests_smtputf8(mail_), !origin_.authenticated.empty()}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(id_, services_run_)) {
     insertion.opes_trace = std::move(*fields);

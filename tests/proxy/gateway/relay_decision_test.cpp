@@ -87,3 +87,10 @@ TEST_CASE("relay: allow_untrusted_routing is off by default and must be a boolea
   REQUIRE_FALSE(bad);
   CHECK(bad.error().front().path == "relay.allow_untrusted_routing");
 }
+
+TEST_CASE("relay: an authenticated outsider relays anywhere, the same outsider unauthenticated does not") {
+  const RelayPolicy p = policy();
+  CHECK(decide_relay(p, kOutsider, "someone@elsewhere.test", true) == RelayVerdict::permitted);
+  CHECK(decide_relay(p, kOutsider, "someone@elsewhere.test", false) == RelayVerdict::not_local);
+  CHECK(decide_relay(p, kOutsider, "someone@elsewhere.test") == RelayVerdict::not_local);
+}

@@ -55,4 +55,17 @@ TEST_CASE("a client that gave no HELO name is from unknown") {
                 "Received: from unknown ([192.0.2.7])\r\n\tby g (opes-proxy) with SMTP id X; "));
 }
 
+TEST_CASE("RFC 3848 2 and RFC 6531 4.3: after SMTP AUTH the protocol names end in A") {
+  ReceivedInput input{"c", "192.0.2.7", "g", "X", "", true, false, false, true};
+  CHECK(received_protocol(input) == "ESMTPA");
+  input.tls = true;
+  CHECK(received_protocol(input) == "ESMTPSA");
+  input.smtputf8 = true;
+  CHECK(received_protocol(input) == "UTF8SMTPSA");
+  input.tls = false;
+  CHECK(received_protocol(input) == "UTF8SMTPA");
+  CHECK(received({"c", "192.0.2.7", "g", "X", "", true, true, false, true}) ==
+        "Received: from c ([192.0.2.7])\r\n\tby g (opes-proxy) with ESMTPSA id X; " + std::string(kDate));
+}
+
 }  // namespace opes::smtp::test

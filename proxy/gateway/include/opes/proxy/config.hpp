@@ -7,12 +7,15 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ocp/expected.hpp"
+#include "opes/sasl/credentials.hpp"
+#include "opes/sasl/server_exchange.hpp"
 #include "opes/support/json_reader.hpp"
 #include "opes/support/log.hpp"
 
@@ -36,10 +39,32 @@ struct TlsPeerCheck {
   std::string server_name;              // empty: the configured address
 };
 
+/// How a listener uses the top-level `tls` identity. starttls: offered
+/// after EHLO when `tls` is set (RFC 3207; today's behaviour and the
+/// default); implicit: the TLS handshake comes first, before the greeting
+/// (RFC 8314 §3.3, submissions on port 465), and STARTTLS is not offered;
+/// none: plain text only.
+enum class ListenerTls { starttls, implicit, none };
+
+/// SMTP AUTH on a listener (RFC 4954). PLAIN and LOGIN carry the password
+/// and are offered and taken only under TLS; CRAM-MD5 also without.
+struct ListenerAuth {
+  std::vector<sasl::Mechanism> mechanisms{sasl::Mechanism::plain, sasl::Mechanism::login};
+  std::string credentials_file;  // as resolved, for logs
+  /// Read when the configuration is: a reload (SIGHUP) reads it again.
+  std::shared_ptr<const sasl::Credentials> credentials;
+  /// MAIL before a successful AUTH gets 530 5.7.0 (RFC 4954 §6).
+  bool required = false;
+};
+
 struct Listener {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: a free port, printed at start
   std::string service_group;  // empty: the first service group
+  /// What the listener speaks: "smtp", the only one so far.
+  std::string protocol = "smtp";
+  ListenerTls tls = ListenerTls::starttls;
+  std::optional<ListenerAuth> auth;  // absent: AUTH is not offered
 };
 
 /// Who may send to which recipients (no open relay): a recipient is
@@ -194,6 +219,8 @@ struct Timeouts {
   Seconds command{300};  // waiting for the client's next command (RFC 5321 §4.5.3.2.7)
   Seconds data{600};     // waiting for more message content
   Seconds session{3600};
+  /// An implicit-TLS listener's handshake, before the greeting (RFC 8314 §3.3).
+  Seconds tls_handshake{30};
 };
 
 /// How strictly the client's SMTP is read, beyond what is always refused.

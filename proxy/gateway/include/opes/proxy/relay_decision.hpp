@@ -22,9 +22,11 @@ enum class RelayVerdict {
 /// only to a mailbox without sender-specified routing: an upstream that
 /// honours `user%remote@ours` would relay it (Postfix
 /// `allow_untrusted_routing = no`). `recipient` is the parsed path (source
-/// route dropped).
+/// route dropped). An `authenticated` client (SMTP AUTH, RFC 4954 §1:
+/// "relay from an authenticated client") is trusted as a relay client is;
+/// everyone else keeps the no-open-relay rules.
 RelayVerdict decide_relay(const RelayPolicy& policy, std::string_view client_address,
-                          std::string_view recipient);
+                          std::string_view recipient, bool authenticated = false);
 
 /// For logs: "relay access", "sender-specified routing".
 std::string_view describe(RelayVerdict verdict) noexcept;

@@ -18,6 +18,7 @@ struct ReceivedInput {
   bool esmtp = true;
   bool tls = false;
   bool smtputf8 = false;  // the transaction's MAIL carried SMTPUTF8
+  bool authenticated = false;  // SMTP AUTH succeeded (RFC 4954)
 };
 
 /// RFC 5321 §4.1.3 address-literal: "[a.b.c.d]" or "[IPv6:...]"; an IPv4
@@ -26,7 +27,10 @@ std::string address_literal(std::string_view address);
 
 /// RFC 3848 and RFC 6531 §4.3 protocol names: SMTP after HELO; ESMTP, or
 /// ESMTPS with TLS; UTF8SMTP, or UTF8SMTPS with TLS, for an SMTPUTF8
-/// transaction. (The "A" forms need AUTH, which the proxy does not offer.)
+/// transaction; with SMTP AUTH the "A" forms (RFC 3848 §2: ESMTPA,
+/// ESMTPSA; RFC 6531 §4.3: UTF8SMTPA, UTF8SMTPSA). The identity itself is
+/// not written: RFC 4954 §7 leaves it to the operator, and it would tell
+/// every recipient the sender's login.
 std::string_view received_protocol(const ReceivedInput& input) noexcept;
 
 /// `Received: from HELO (LITERAL)\r\n\tby BY (opes-proxy) with PROTOCOL id

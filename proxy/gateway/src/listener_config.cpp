@@ -1,0 +1,101 @@
+#include "listener_config.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+namespace opes::proxy::detail {
+
+namespace {
+
+using support::indexed;
+using support::JsonReader;
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() || base.empty() ? p : base / p;
+}
+
+/// The credentials file, read to at most one octet past its bound
+/// (CredentialsLimits), so that a huge file or a device is not read whole.
+ocp::Expected<sasl::Credentials, std::string> load_credentials(const std::filesystem::path& file) {
+  const sasl::CredentialsLimits limits;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return ocp::unexpected("cannot read " + file.string());
+  std::string text(limits.max_file_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) return ocp::unexpected("cannot read " + file.string());
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  auto parsed = sasl::parse_credentials(text, limits);
+  if (!parsed) return ocp::unexpected(file.string() + ": " + parsed.error());
+  return parsed;
+}
+
+void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::path& base) {
+  if (reader.value("mechanisms", nlohmann::json::value_t::array, false)) {
+    auth.mechanisms.clear();
+    const auto names = support::read_strings(reader, "mechanisms");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto mechanism = sasl::mechanism_named(names[i]);
+      if (!mechanism) {
+        reader.fail(indexed(reader.path_of("mechanisms"), i), "must be one of PLAIN, LOGIN, CRAM-MD5");
+      } else if (std::find(auth.mechanisms.begin(), auth.mechanisms.end(), *mechanism) != auth.mechanisms.end()) {
+        reader.fail(indexed(reader.path_of("mechanisms"), i), "'" + names[i] + "' is listed twice");
+      } else {
+        auth.mechanisms.push_back(*mechanism);
+      }
+    }
+    if (names.empty()) reader.fail(reader.path_of("mechanisms"), "needs at least one mechanism");
+  }
+  auth.required = reader.boolean("required").value_or(false);
+  const auto file = reader.string("credentials", true);
+  if (!file) return;
+  const std::filesystem::path path = resolve(base, *file);
+  auth.credentials_file = path.string();
+  auto credentials = load_credentials(path);
+  if (!credentials) {
+    reader.fail(reader.path_of("credentials"), credentials.error());
+    return;
+  }
+  auth.credentials = std::make_shared<const sasl::Credentials>(std::move(*credentials));
+}
+
+}  // namespace
+
+void read_listener(JsonReader& item, Listener& listener, const std::filesystem::path& base) {
+  listener.address = item.string("address", false).value_or(listener.address);
+  listener.port = static_cast<std::uint16_t>(item.integer("port", 0, 65535, false).value_or(0));
+  listener.service_group = item.string("service_group", false).value_or("");
+  listener.protocol = item.string("protocol", false).value_or(listener.protocol);
+  if (listener.protocol != "smtp") item.fail(item.path_of("protocol"), "must be smtp (the only protocol so far)");
+  if (auto tls = item.string("tls", false)) {
+    if (*tls == "starttls") listener.tls = ListenerTls::starttls;
+    else if (*tls == "implicit") listener.tls = ListenerTls::implicit;
+    else if (*tls == "none") listener.tls = ListenerTls::none;
+    else item.fail(item.path_of("tls"), "must be one of starttls, implicit, none");
+  }
+  support::with_object(item, "auth", [&](JsonReader& auth) {
+    listener.auth.emplace();
+    read_auth(auth, *listener.auth, base);
+  });
+}
+
+void check_listeners(const ProxyConfig& config, JsonReader& reader) {
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    const Listener& listener = config.listeners[i];
+    const std::string path = indexed("listeners", i);
+    if (listener.tls == ListenerTls::implicit && !config.tls)
+      reader.fail(path + ".tls", "implicit needs the top-level tls certificate and private_key");
+    if (!listener.auth) continue;
+    const bool tls_possible = config.tls && listener.tls != ListenerTls::none;
+    const bool any_without_tls =
+        std::any_of(listener.auth->mechanisms.begin(), listener.auth->mechanisms.end(),
+                    [](sasl::Mechanism m) { return !sasl::sends_password(m); });
+    // RFC 4616 §6 / RFC 4954 §4: PLAIN and LOGIN only under TLS, so a
+    // listener without TLS would offer nothing.
+    if (!tls_possible && !any_without_tls)
+      reader.fail(path + ".auth.mechanisms",
+                  "PLAIN and LOGIN are taken only under TLS, which this listener cannot have");
+  }
+}
+
+}  // namespace opes::proxy::detail
