@@ -131,6 +131,7 @@ Origin SmtpSession::origin() const {
   origin.helo = helo_;
   origin.esmtp = esmtp_;
   origin.authenticated = auth_.user();
+  origin.identity_in_received = listener_.auth && listener_.auth->identity_in_received;
   return origin;
 }
 

@@ -47,6 +47,7 @@ void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::pa
     if (names.empty()) reader.fail(reader.path_of("mechanisms"), "needs at least one mechanism");
   }
   auth.required = reader.boolean("required").value_or(false);
+  auth.identity_in_received = reader.boolean("identity_in_received").value_or(true);
   const auto file = reader.string("credentials", true);
   if (!file) return;
   const std::filesystem::path path = resolve(base, *file);

@@ -291,7 +291,8 @@ processor::HeaderInsertion MailTransaction::header_insertion() const {
   insertion.received.push_back(
       received_field({origin_.helo, origin_.address, config_.hostname, id_,
                       recipients_.size() == 1 ? recipients_.front() : "", origin_.esmtp,
-                      origin_.tls, smtp::requests_smtputf8(mail_), !origin_.authenticated.empty()}));
+                      origin_.tls, smtp::requests_smtputf8(mail_), !origin_.authenticated.empty(),
+                      origin_.identity_in_received ? origin_.authenticated : std::string()}));
   // draft §4.1: the OPES system's trace, with the services that ran.
   if (auto fields = context_.trace.header_fields(id_, services_run_)) {
     insertion.opes_trace = std::move(*fields);

@@ -331,6 +331,8 @@ def the_callout_server_gets_the_identity_in_am_opt_and_received_says_esmtpsa(pat
             check(status == 0, "swaks:\n" + output)
             [dump] = s.gateway.sink.messages(1)
             check("with ESMTPSA id" in dump, dump)
+            # listeners[].auth.identity_in_received (on by default).
+            check(f"(Authenticated sender: {ALICE})" in dump, dump)
             check("X-Scanned-By: OPES-SMTP test" in dump, "not adapted:\n" + dump)
             # smtp §3.4.3 AM-OPT, the OPES_META_AUTH key; a name with "@" goes
             # as a quoted string with its length (RFC 4037 §3.2).

@@ -68,4 +68,18 @@ TEST_CASE("RFC 3848 2 and RFC 6531 4.3: after SMTP AUTH the protocol names end i
         "Received: from c ([192.0.2.7])\r\n\tby g (opes-proxy) with ESMTPSA id X; " + std::string(kDate));
 }
 
+TEST_CASE("the authenticated identity is named in a comment, escaped so that it cannot end the field") {
+  ReceivedInput input{"client.test", "192.0.2.7", "gateway.test", "ABC.1", "", true, true, false, true};
+  input.identity = "alice@example.test";
+  CHECK(received(input) ==
+        "Received: from client.test ([192.0.2.7])\r\n"
+        "\t(Authenticated sender: alice@example.test)\r\n"
+        "\tby gateway.test (opes-proxy) with ESMTPSA id ABC.1; Fri, 04 Dec 2026 18:00:00 +0000");
+  input.identity = "bad)(\\\r\nX-Injected: 1";
+  CHECK(received(input).find("(Authenticated sender: bad\\)\\(\\\\X-Injected: 1)\r\n") !=
+        std::string::npos);
+  input.authenticated = false;
+  CHECK(received(input).find("Authenticated") == std::string::npos);
+}
+
 }  // namespace opes::smtp::test

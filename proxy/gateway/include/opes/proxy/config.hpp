@@ -55,6 +55,8 @@ struct ListenerAuth {
   std::shared_ptr<const sasl::Credentials> credentials;
   /// MAIL before a successful AUTH gets 530 5.7.0 (RFC 4954 §6).
   bool required = false;
+  /// The Received field names the authenticated identity in a comment.
+  bool identity_in_received = true;
 };
 
 struct Listener {

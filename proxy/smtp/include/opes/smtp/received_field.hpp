@@ -19,6 +19,9 @@ struct ReceivedInput {
   bool tls = false;
   bool smtputf8 = false;  // the transaction's MAIL carried SMTPUTF8
   bool authenticated = false;  // SMTP AUTH succeeded (RFC 4954)
+  /// The authenticated identity to name in a comment, as Postfix's
+  /// smtpd_sasl_authenticated_header does; empty: not named.
+  std::string_view identity = {};
 };
 
 /// RFC 5321 §4.1.3 address-literal: "[a.b.c.d]" or "[IPv6:...]"; an IPv4

@@ -24,6 +24,9 @@ struct Origin {
   /// The SMTP AUTH identity (RFC 4954); "" when the client did not
   /// authenticate.
   std::string authenticated;
+  /// Whether the Received field may name `authenticated` (the listener's
+  /// auth.identity_in_received).
+  bool identity_in_received = false;
   OriginProtocol protocol = OriginProtocol::smtp;
 };
 
