@@ -21,19 +21,62 @@ class RoutingDelivery final : public Delivery {
         opened_(routing.destinations.size()),
         refusals_(routing.destinations.size()) {}
 
+  // One destination (every route leads there): each call is that
+  // destination's own, its awaitable handed back without a coroutine frame
+  // of ours, so the routing costs nothing per command.
+
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
-    forget();
-    reverse_path_ = reverse_path;
-    // One destination: its own MAIL reply, as a single Delivery gives it.
-    if (only_) co_return co_await start(*only_);
-    // Several: the destination is known at the first RCPT (Dovecot's
-    // submission starts its backends' transactions there too).
-    co_return Reply::line(250, "2.1.0 Ok");
+    if (only_) return opened(*only_).mail(reverse_path);
+    return routed_mail(reverse_path);
   }
 
   asio::awaitable<Reply> rcpt(const smtp::PathArgument& forward_path) override {
+    if (only_) return opened(*only_).rcpt(forward_path);
+    return routed_rcpt(forward_path);
+  }
+
+  asio::awaitable<std::optional<Reply>> begin_data() override {
+    if (only_) return opened(*only_).begin_data();
+    return routed_begin_data();
+  }
+
+  asio::awaitable<void> write_data(std::string_view content) override {
+    if (only_) return opened(*only_).write_data(content);
+    return routed_write_data(content);
+  }
+
+  asio::awaitable<Reply> end_data() override {
+    if (only_) return opened(*only_).end_data();
+    return routed_end_data();
+  }
+
+  asio::awaitable<void> reset() override {
+    if (only_) return opened(*only_).reset();
+    return routed_reset();
+  }
+
+  void abort() override {
+    if (only_) {
+      opened(*only_).abort();
+      return;
+    }
+    if (started_) opened_[*started_]->abort();
+    forget();
+  }
+
+ private:
+  // Several destinations.
+  asio::awaitable<Reply> routed_mail(const smtp::PathArgument& reverse_path) {
+    forget();
+    reverse_path_ = reverse_path;
+    // The destination is known at the first RCPT (Dovecot's submission
+    // starts its backends' transactions there too).
+    co_return Reply::line(250, "2.1.0 Ok");
+  }
+
+  asio::awaitable<Reply> routed_rcpt(const smtp::PathArgument& forward_path) {
     if (!reverse_path_) co_return Reply::line(503, "5.5.1 Error: need MAIL command");
-    const std::size_t target = only_ ? *only_ : routing_.destination_for(forward_path.path);
+    const std::size_t target = routing_.destination_for(forward_path.path);
     if (bound_ && *bound_ != target) {
       // RFC 5321 §4.5.3.1.10: 452 is "too many recipients", which a client
       // retries in a later transaction (RFC 3463 X.5.3); one message goes
@@ -63,23 +106,23 @@ class RoutingDelivery final : public Delivery {
     co_return reply;
   }
 
-  asio::awaitable<std::optional<Reply>> begin_data() override {
+  asio::awaitable<std::optional<Reply>> routed_begin_data() {
     if (!bound_) co_return Reply::line(554, "5.5.1 Error: no valid recipients");
     co_return co_await opened_[*bound_]->begin_data();
   }
 
-  asio::awaitable<void> write_data(std::string_view content) override {
+  asio::awaitable<void> routed_write_data(std::string_view content) {
     if (bound_) co_await opened_[*bound_]->write_data(content);
   }
 
-  asio::awaitable<Reply> end_data() override {
+  asio::awaitable<Reply> routed_end_data() {
     if (!bound_) co_return Reply::line(554, "5.5.1 Error: no valid recipients");
     Delivery& destination = *opened_[*bound_];
     forget();
     co_return co_await destination.end_data();
   }
 
-  asio::awaitable<void> reset() override {
+  asio::awaitable<void> routed_reset() {
     if (!started_) {
       forget();
       co_return;
@@ -89,11 +132,8 @@ class RoutingDelivery final : public Delivery {
     co_await destination.reset();
   }
 
-  void abort() override {
-    if (started_) opened_[*started_]->abort();
-    forget();
-  }
 
+ public:
   asio::awaitable<void> quit() override {
     forget();
     for (std::size_t i = 0; i < opened_.size(); ++i) {
@@ -113,7 +153,11 @@ class RoutingDelivery final : public Delivery {
     return "routes to " + std::to_string(routing_.destinations.size()) + " destinations";
   }
 
-  void set_client(const smtp::ForwardedClient& client) override { client_ = client; }
+  void set_client(const smtp::ForwardedClient& client) override {
+    client_ = client;
+    for (auto& delivery : opened_)
+      if (delivery) delivery->set_client(client);
+  }
 
   asio::awaitable<Reply> send_generated(const GeneratedMessage& message) override {
     // A transaction of its own per destination its recipients are routed
@@ -153,9 +197,11 @@ class RoutingDelivery final : public Delivery {
   /// session has not used it yet.
   Delivery& opened(std::size_t index) {
     std::unique_ptr<Delivery>& slot = opened_[index];
-    if (!slot && cache_) slot = cache_->take(routing_.destinations[index].name);
-    if (!slot) slot = open_(index);
-    if (client_) slot->set_client(*client_);
+    if (!slot) {
+      if (cache_) slot = cache_->take(routing_.destinations[index].name);
+      if (!slot) slot = open_(index);
+      if (client_) slot->set_client(*client_);
+    }
     return *slot;
   }
 

@@ -48,11 +48,13 @@ asio::awaitable<ocp::Expected<void, std::string>> SmtpClientSession::flush() {
 asio::awaitable<ocp::Expected<std::vector<smtp::ClientReply>, std::string>>
 SmtpClientSession::exchange() {
   std::vector<smtp::ClientReply> replies;
-  std::array<char, 4096> buffer;
   for (;;) {
     // The core may have queued a line itself (HELO after a refused EHLO).
-    auto written = co_await flush();
-    if (!written) co_return ocp::unexpected(std::move(written).error());
+    // Only then a flush() frame: this runs for every command.
+    if (!core_.pending_output().empty()) {
+      auto written = co_await flush();
+      if (!written) co_return ocp::unexpected(std::move(written).error());
+    }
     while (auto event = core_.next_event()) {
       if (auto* reply = std::get_if<smtp::ClientReply>(&*event)) {
         replies.push_back(std::move(*reply));
@@ -65,7 +67,7 @@ SmtpClientSession::exchange() {
     std::size_t n = 0;
     std::string failure;
     try {
-      n = co_await stream_.read_some(asio::buffer(buffer), reply_timeout_);
+      n = co_await stream_.read_some(asio::buffer(read_buffer_), reply_timeout_);
     } catch (const boost::system::system_error& error) {
       failure = "waiting for a reply: " + error.code().message();
     }
@@ -73,7 +75,7 @@ SmtpClientSession::exchange() {
     if (n == 0) {
       core_.receive_eof();
     } else {
-      core_.receive(std::string_view(buffer.data(), n));
+      core_.receive(std::string_view(read_buffer_.data(), n));
     }
   }
 }

@@ -66,6 +66,9 @@ class SmtpClientSession {
   MailStream stream_;
   smtp::ClientCore core_;
   Duration reply_timeout_;
+  /// Outside the coroutine frames: a frame this large would not come from
+  /// Asio's recycled frame memory but from malloc, once per command.
+  std::vector<char> read_buffer_ = std::vector<char>(4096);
 };
 
 }  // namespace opes::proxy
