@@ -276,7 +276,7 @@ TEST_CASE("RFC 2920: a generated message goes as MAIL, RCPT and DATA in one grou
   CHECK(received.ends_with("\r\n.\r\nQUIT\r\n"));
 }
 
-TEST_CASE("a generated message without PIPELINING goes step by step; no recipient accepted is reset") {
+TEST_CASE("a generated message without PIPELINING goes step by step, and with no recipient accepted it is reset") {
   asio::io_context context;
   tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const Upstream upstream = upstream_on(acceptor.local_endpoint().port());
