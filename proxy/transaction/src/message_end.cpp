@@ -3,6 +3,8 @@
 // error, by what the callout server said (smtp §3.3.4) and the failure
 // policy; then the opestrace notification (draft §4.2), if one is due.
 
+#include <vector>
+
 #include "opes/proxy/spool.hpp"
 #include "opes/smtp/path_argument.hpp"
 #include "opes/support/log.hpp"
@@ -199,26 +201,16 @@ void MailTransaction::log_message(const Reply& reply, std::string_view outcome,
   // The service that refused, as the callout server named it: with the
   // transaction id (also the callout server's and the plugins' field), the
   // line says who refused what without a second log to look in.
-  if (service.empty()) {
-    log(level, "smtp.message",
-        {{"peer", origin_.peer},
-         {"transaction", id_},
-         {"from", mail_.path},
-         {"recipients", std::to_string(recipients_.size())},
-         {"size", std::to_string(size_)},
-         {"outcome", std::string(outcome)},
-         {"reply", reply.text()}});
-  } else {
-    log(level, "smtp.message",
-        {{"peer", origin_.peer},
-         {"transaction", id_},
-         {"from", mail_.path},
-         {"recipients", std::to_string(recipients_.size())},
-         {"size", std::to_string(size_)},
-         {"outcome", std::string(outcome)},
-         {"service", std::string(service)},
-         {"reply", reply.text()}});
-  }
+  if (!support::log_enabled(level)) return;
+  std::vector<support::LogField> fields{{"peer", origin_.peer},
+                                        {"transaction", id_},
+                                        {"from", mail_.path},
+                                        {"recipients", std::to_string(recipients_.size())},
+                                        {"size", std::to_string(size_)},
+                                        {"outcome", std::string(outcome)}};
+  if (!service.empty()) fields.emplace_back("service", std::string(service));
+  fields.emplace_back("reply", reply.text());
+  log(level, "smtp.message", fields);
 }
 
 }  // namespace opes::proxy

@@ -97,7 +97,7 @@ int syslog_severity(LogLevel level) {
 }
 
 std::string format_log_line(const LogOutput& output, LogLevel level, std::string_view event,
-                            std::initializer_list<LogField> fields,
+                            std::span<const LogField> fields,
                             std::chrono::system_clock::time_point now) {
   std::string line;
   if (output.format == LogFormat::syslog) {
@@ -135,6 +135,10 @@ void set_log_output(LogOutput output) {
 bool log_enabled(LogLevel level) { return static_cast<int>(level) <= static_cast<int>(g_level.load()); }
 
 void log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  log(level, event, std::span<const LogField>(fields.begin(), fields.size()));
+}
+
+void log(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   if (!log_enabled(level)) return;
   LogOutput output;
   {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <string>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -36,12 +37,20 @@ void set_log_level(LogLevel level);
 void set_log_output(LogOutput output);
 bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+/// The same for fields gathered at run time (a field only some lines have).
+void log(LogLevel level, std::string_view event, std::span<const LogField> fields);
 
 /// One log line as `log` writes it, final LF included. Pure: the clock is
 /// the caller's (read only when `output.timestamps`).
 std::string format_log_line(const LogOutput& output, LogLevel level, std::string_view event,
-                            std::initializer_list<LogField> fields,
+                            std::span<const LogField> fields,
                             std::chrono::system_clock::time_point now);
+inline std::string format_log_line(const LogOutput& output, LogLevel level, std::string_view event,
+                                   std::initializer_list<LogField> fields,
+                                   std::chrono::system_clock::time_point now) {
+  return format_log_line(output, level, event, std::span<const LogField>(fields.begin(), fields.size()),
+                         now);
+}
 
 /// `value` as a log field value: bare when it is non-empty and has no space,
 /// `"`, `=`, `\` or control octet; otherwise in double quotes with `"` `\`
