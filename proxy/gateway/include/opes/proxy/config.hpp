@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ocp/expected.hpp"
+#include "opes/host/host_policy.hpp"
 #include "opes/sasl/credentials.hpp"
 #include "opes/sasl/server_exchange.hpp"
 #include "opes/support/json_reader.hpp"
@@ -59,12 +60,22 @@ struct ListenerAuth {
   bool identity_in_received = true;
 };
 
+/// HOST on a listener (draft-khanna-proxy-mail-protocols-00): off (SMTP:
+/// 502), allowed (the client may name its server; otherwise the configured
+/// destinations), required (nothing but HOST until a server is named; a
+/// pop3 listener is always `required`).
+enum class HostMode { off, allowed, required };
+
+/// What a listener speaks: SMTP (the OPES path), or POP3 (RFC 1939) with
+/// the HOST preamble and then pass-through, no adaptation.
+enum class ListenerProtocol { smtp, pop3 };
+
 struct Listener {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0: a free port, printed at start
   std::string service_group;  // empty: the first service group
-  /// What the listener speaks: "smtp", the only one so far.
-  std::string protocol = "smtp";
+  ListenerProtocol protocol = ListenerProtocol::smtp;
+  HostMode host = HostMode::off;
   ListenerTls tls = ListenerTls::starttls;
   std::optional<ListenerAuth> auth;  // absent: AUTH is not offered
 };
@@ -255,6 +266,8 @@ struct ProxyConfig {
   support::LogOutput log_output;  // log_format, log_timestamps
   std::vector<Listener> listeners;
   std::optional<TlsIdentity> tls;  // STARTTLS is offered when set
+  /// Which servers HOST may name (listeners with `host`); no rules: none.
+  host::HostPolicy host_policy;
   Limits limits;
   Timeouts timeouts;
   RelayPolicy relay;
