@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "callout_clients.hpp"
@@ -13,6 +14,7 @@
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
+#include "opes/proxy/host_attempts.hpp"
 #include "opes/proxy/tls.hpp"
 #include "session_drain.hpp"
 
@@ -31,6 +33,12 @@ struct GatewayContext {
   CalloutSource& callout_source;            // `callout` as the transaction library sees it
   /// Per destination (config.routing), its STARTTLS client context.
   const std::vector<TlsContext>& destination_tls;
+  /// HOST: all threads' attempts per client address (host_policy).
+  HostAttempts& host_attempts;
+  /// HOST: where this proxy listens, never a target unless allowed explicitly.
+  std::span<const host::OwnEndpoint> own_endpoints;
+  /// HOST: per host_policy rule, its upstream TLS client context (null: off).
+  const std::vector<TlsContext>& host_tls;
 };
 
 }  // namespace opes::proxy

@@ -88,7 +88,8 @@ void reload(DaemonState& state) {
   const std::size_t listener_count = config->listeners.size();
   auto snapshot = std::make_shared<const ProxyConfig>(std::move(*config));
   install_generation(state, std::make_shared<const SharedGeneration>(
-                                SharedGeneration{snapshot, std::move(*prepared)}));
+                                SharedGeneration{snapshot, std::move(*prepared),
+                                                 listening_endpoints(state, added)}));
 
   // Removed listeners stop accepting; their running sessions go on.
   std::size_t removed = 0;
