@@ -96,8 +96,11 @@ void read_rule_tls(JsonReader& item, host::HostRule& rule, const std::filesystem
   if (auto ca = item.string("ca_file", false)) {
     const std::filesystem::path path(*ca);
     const std::filesystem::path resolved = path.is_absolute() || base.empty() ? path : base / path;
+    // A folder opens as a stream on Linux but holds no certificates.
+    std::error_code ec;
     std::ifstream probe(resolved, std::ios::binary);
-    if (!probe) item.fail(item.path_of("ca_file"), "cannot read " + resolved.string());
+    if (!probe || !std::filesystem::is_regular_file(resolved, ec))
+      item.fail(item.path_of("ca_file"), "cannot read " + resolved.string());
     rule.ca_file = resolved.string();
   }
 }

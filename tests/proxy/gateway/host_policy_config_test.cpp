@@ -140,6 +140,7 @@ TEST_CASE("host_policy: rule errors name their key") {
   CHECK(rule_errors(R"({"protocols": ["smtp"], "tls": "starttls"})") == "");
   CHECK(rule_errors(R"({"ca_file": "/nonexistent/ca.pem"})") ==
         "host_policy.rules[0].ca_file: cannot read /nonexistent/ca.pem\n");
+  CHECK(rule_errors(R"({"ca_file": "/tmp"})") == "host_policy.rules[0].ca_file: cannot read /tmp\n");
   CHECK(rule_errors(R"({"colour": "blue"})") == "host_policy.rules[0].colour: unknown key\n");
   CHECK(rule_errors(R"({"name": ""})") == "host_policy.rules[0].name: must not be empty\n");
   CHECK(rule_errors(R"({"name": "a"}, {"name": "a"})") == "host_policy.rules[1].name: 'a' is used twice\n");
