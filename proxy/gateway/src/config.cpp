@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ocp/smtp/ascii.hpp"
+#include "host_policy_config.hpp"
 #include "listener_config.hpp"
 
 namespace opes::proxy {
@@ -413,6 +414,7 @@ void check(const ProxyConfig& config, JsonReader& reader) {
       reader.fail(indexed("listeners", i) + ".service_group", "no service group is named '" + name + "'");
   }
   detail::check_listeners(config, reader);
+  detail::check_host_policy(config, reader);
   if (config.tracing.agent_id.find(':') == std::string::npos)
     reader.fail("tracing.agent_id", "must be an absolute URI (RFC 3986), e.g. http://host/opes");
 }
@@ -489,6 +491,8 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     read_trace_notification(tracing, config.tracing);
   });
   with_object(reader, "smtp", [&](JsonReader& smtp) { read_smtp_strictness(smtp, config.smtp); });
+  with_object(reader, "host_policy",
+              [&](JsonReader& policy) { detail::read_host_policy(policy, config.host_policy, base); });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
   read_shutdown(reader, config);
   reader.reject_unknown_keys();

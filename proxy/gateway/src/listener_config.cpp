@@ -60,24 +60,52 @@ void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::pa
   auth.credentials = std::make_shared<const sasl::Credentials>(std::move(*credentials));
 }
 
+/// `host`: off (the default for smtp), allowed or required. POP3 has no
+/// server of its own to fall back to, so a pop3 listener is always required.
+void read_host_mode(JsonReader& item, Listener& listener) {
+  const bool pop3 = listener.protocol == ListenerProtocol::pop3;
+  listener.host = pop3 ? HostMode::required : HostMode::off;
+  const auto mode = item.string("host", false);
+  if (!mode) return;
+  if (*mode == "off") listener.host = HostMode::off;
+  else if (*mode == "allowed") listener.host = HostMode::allowed;
+  else if (*mode == "required") listener.host = HostMode::required;
+  else {
+    item.fail(item.path_of("host"), "must be one of off, allowed, required");
+    return;
+  }
+  if (pop3 && listener.host != HostMode::required) {
+    item.fail(item.path_of("host"), "a pop3 listener is always required (POP3 has no server of its own)");
+    listener.host = HostMode::required;
+  }
+}
+
 }  // namespace
 
 void read_listener(JsonReader& item, Listener& listener, const std::filesystem::path& base) {
   listener.address = item.string("address", false).value_or(listener.address);
   listener.port = static_cast<std::uint16_t>(item.integer("port", 0, 65535, false).value_or(0));
   listener.service_group = item.string("service_group", false).value_or("");
-  listener.protocol = item.string("protocol", false).value_or(listener.protocol);
-  if (listener.protocol != "smtp") item.fail(item.path_of("protocol"), "must be smtp (the only protocol so far)");
+  if (auto protocol = item.string("protocol", false)) {
+    if (*protocol == "smtp") listener.protocol = ListenerProtocol::smtp;
+    else if (*protocol == "pop3") listener.protocol = ListenerProtocol::pop3;
+    else item.fail(item.path_of("protocol"), "must be one of smtp, pop3");
+  }
+  read_host_mode(item, listener);
   if (auto tls = item.string("tls", false)) {
     if (*tls == "starttls") listener.tls = ListenerTls::starttls;
     else if (*tls == "implicit") listener.tls = ListenerTls::implicit;
     else if (*tls == "none") listener.tls = ListenerTls::none;
     else item.fail(item.path_of("tls"), "must be one of starttls, implicit, none");
   }
-  support::with_object(item, "auth", [&](JsonReader& auth) {
+  const bool auth_given = support::with_object(item, "auth", [&](JsonReader& auth) {
     listener.auth.emplace();
     read_auth(auth, *listener.auth, base);
   });
+  // A POP3 client logs in to the server it names (USER/PASS, APOP, AUTH
+  // pass through): the proxy has no POP3 accounts of its own.
+  if (auth_given && listener.protocol == ListenerProtocol::pop3)
+    item.fail(item.path_of("auth"), "a pop3 listener has no auth (the client logs in to its server)");
 }
 
 void check_listeners(const ProxyConfig& config, JsonReader& reader) {

@@ -12,6 +12,7 @@
 
 namespace {
 
+using opes::proxy::ListenerProtocol;
 using opes::proxy::ListenerTls;
 using opes::proxy::parse_config;
 namespace sasl = opes::sasl;
@@ -44,14 +45,14 @@ std::string errors_of(const opes::proxy::ConfigResult& config) {
 
 }  // namespace
 
-TEST_CASE("listeners: starttls without auth is the default, smtp the only protocol") {
+TEST_CASE("listeners: starttls without auth is the default, protocol smtp or pop3") {
   auto config = parse_config(document(R"([{"port": 0}])", false));
   REQUIRE_MESSAGE(config, errors_of(config));
   CHECK(config->listeners[0].tls == ListenerTls::starttls);
-  CHECK(config->listeners[0].protocol == "smtp");
+  CHECK(config->listeners[0].protocol == ListenerProtocol::smtp);
   CHECK_FALSE(config->listeners[0].auth);
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "protocol": "imap"}])")))
-        == "listeners[0].protocol: must be smtp (the only protocol so far)\n");
+        == "listeners[0].protocol: must be one of smtp, pop3\n");
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "tls": "ssl"}])")))
         == "listeners[0].tls: must be one of starttls, implicit, none\n");
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "tls": "implicit"}])", false)))

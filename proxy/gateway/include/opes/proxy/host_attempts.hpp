@@ -28,10 +28,14 @@ class HostAttempts {
   /// not counted). max_per_client 0: always true.
   bool try_attempt(std::string_view client_address, Clock::time_point now);
 
+  /// Client keys in the table (those with attempts in the last window, at
+  /// most, once a sweep has run).
+  std::size_t clients() const;
+
  private:
   std::size_t max_;
   std::chrono::seconds window_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, std::deque<Clock::time_point>> attempts_;
   Clock::time_point last_sweep_{};
 };
