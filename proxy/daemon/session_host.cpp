@@ -90,7 +90,7 @@ boost::asio::awaitable<void> SmtpSession::on_host(const smtp::Command& command) 
     reply(Reply::line(503, "5.5.1 HOST only before the first mail transaction"));
     co_return;
   }
-  if (policy.require_auth && !auth_.user()) {
+  if (policy.require_auth && auth_.user().empty()) {
     reply(Reply::line(530, "5.7.0 Authentication required before HOST"));
     co_return;
   }

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/mail_stream.hpp"
@@ -78,13 +79,15 @@ TEST_CASE("an adopted upstream that closed before the first MAIL is connected ag
         {
           // The first connection: greeted, then closed while the client idled.
           tcp::socket first = co_await acceptor.async_accept(asio::use_awaitable);
-          co_await asio::async_write(first, asio::buffer(std::string("220 first\r\n")), asio::use_awaitable);
+          const std::string first_greeting = "220 first\r\n";
+          co_await asio::async_write(first, asio::buffer(first_greeting), asio::use_awaitable);
           first.close();
         }
-        co_await scripted_server(acceptor, "220 second\r\n",
-                                 {{"EHLO gateway.example\r\n", "250 mx\r\n"},
-                                  {"MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n"}},
-                                 received);
+        // Named: GCC 12 mishandles temporaries in co_await expressions.
+        std::vector<Turn> turns{{"EHLO gateway.example\r\n", "250 mx\r\n"},
+                                {"MAIL FROM:<a@example.org>\r\n", "250 2.1.0 Ok\r\n"}};
+        std::string greeting_text = "220 second\r\n";
+        co_await scripted_server(acceptor, std::move(greeting_text), std::move(turns), received);
       },
       asio::detached);
   std::string greeting;
@@ -118,8 +121,8 @@ TEST_CASE("an adopted upstream that says nothing usable: the error names the cau
       context,
       [&]() -> asio::awaitable<void> {
         tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
-        co_await asio::async_write(socket, asio::buffer(std::string("HTTP/1.1 400 Bad Request\r\n")),
-                                   asio::use_awaitable);
+        const std::string not_smtp = "HTTP/1.1 400 Bad Request\r\n";
+        co_await asio::async_write(socket, asio::buffer(not_smtp), asio::use_awaitable);
         socket.close();
       },
       asio::detached);
