@@ -34,7 +34,8 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
  public:
   WorkerGeneration(asio::any_io_executor executor, std::shared_ptr<const SharedGeneration> shared,
                    std::atomic<std::size_t>& sessions, SessionDrain& drain,
-                   ClientLimits& client_limits);
+                   ClientLimits& client_limits, HostAttempts& host_attempts,
+                   std::vector<host::OwnEndpoint> own_endpoints);
 
   const ProxyConfig& config() const { return *shared_->config; }
   /// For a session: the context, keeping this generation alive.

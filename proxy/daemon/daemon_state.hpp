@@ -19,6 +19,7 @@
 
 #include "config_generation.hpp"
 #include "opes/proxy/client_limits.hpp"
+#include "opes/proxy/host_attempts.hpp"
 #include "session_drain.hpp"
 
 namespace opes::proxy::daemon {
@@ -52,6 +53,9 @@ struct DaemonState {
   // Per-address counts of all threads (limits.*_per_client); before the
   // workers, whose sessions hold leases on it.
   std::unique_ptr<ClientLimits> client_limits;
+  // HOST attempts per client address of all threads (host_policy); made
+  // once, a reload does not change it.
+  std::unique_ptr<HostAttempts> host_attempts;
   std::optional<std::filesystem::path> config_file;  // none: the built-in default
   unsigned threads = 1;  // as started: a reload does not change it
   std::list<Worker> workers;  // stable addresses

@@ -1,5 +1,5 @@
 #pragma once
-// What every SMTP session of one opes-proxy thread shares: the
+// What every session (SMTP, POP3) of one opes-proxy thread shares: the
 // configuration, the thread's callout connections, the TLS contexts and
 // the tracing entries.
 
@@ -13,6 +13,7 @@
 #include "opes/processor/trace_entries.hpp"
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
+#include "opes/proxy/host_attempts.hpp"
 #include "opes/proxy/tls.hpp"
 #include "session_drain.hpp"
 
@@ -31,6 +32,13 @@ struct GatewayContext {
   CalloutSource& callout_source;            // `callout` as the transaction library sees it
   /// Per destination (config.routing), its STARTTLS client context.
   const std::vector<TlsContext>& destination_tls;
+  /// HOST commands per client address, all threads' (host_policy limits).
+  HostAttempts& host_attempts;
+  /// Where this proxy listens: HOST may not name it (no loops).
+  std::vector<host::OwnEndpoint> own_endpoints;
+  /// Per host_policy rule, its upstream TLS client context (ca_file,
+  /// verify); null for a rule with tls off.
+  const std::vector<TlsContext>& host_tls;
 };
 
 }  // namespace opes::proxy

@@ -20,6 +20,7 @@
 #include "daemon_state.hpp"
 #include "opes/support/endpoint_text.hpp"
 #include "opes/support/log.hpp"
+#include "pop3_session.hpp"
 #include "smtp_session.hpp"
 
 namespace opes::proxy::daemon {
@@ -59,9 +60,15 @@ asio::awaitable<void> accept_clients(DaemonState& state, std::shared_ptr<Listene
     const Listener* listener = generation->find_listener(slot->configured);
     if (!listener) continue;  // removed by a reload that has not closed it yet
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(worker.context,
-                   serve_smtp_client(generation->session_context(), std::move(socket), *listener),
-                   asio::detached);
+    if (listener->protocol == ListenerProtocol::pop3) {
+      asio::co_spawn(worker.context,
+                     serve_pop3_client(generation->session_context(), std::move(socket), *listener),
+                     asio::detached);
+    } else {
+      asio::co_spawn(worker.context,
+                     serve_smtp_client(generation->session_context(), std::move(socket), *listener),
+                     asio::detached);
+    }
   }
 }
 
@@ -119,6 +126,27 @@ ocp::Expected<std::vector<TlsContext>, std::string> prepare_destination_tls(
   return contexts;
 }
 
+/// Each HOST rule's upstream TLS client context: its own CA file and
+/// verification; the name is the one the client gave (checked per
+/// connection), so the context names no server.
+ocp::Expected<std::vector<TlsContext>, std::string> prepare_host_tls(const ProxyConfig& config) {
+  std::vector<TlsContext> contexts;
+  for (std::size_t i = 0; i < config.host_policy.rules.size(); ++i) {
+    const host::HostRule& rule = config.host_policy.rules[i];
+    if (rule.tls == host::HostTls::off) {
+      contexts.push_back(nullptr);
+      continue;
+    }
+    TlsPeerCheck check;
+    check.ca_file = rule.ca_file;
+    check.verify = rule.verify;
+    auto made = make_client_tls(check);
+    if (!made) return ocp::unexpected("host_policy.rules[" + std::to_string(i) + "].tls: " + made.error());
+    contexts.push_back(*made);
+  }
+  return contexts;
+}
+
 }  // namespace
 
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
@@ -158,15 +186,27 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
       }
     }
   }
+  auto host_tls = prepare_host_tls(config);
+  if (!host_tls) return ocp::unexpected(host_tls.error());
   return Prepared{std::move(server_tls), std::move(upstream_tls), std::move(callout_tls),
-                  std::move(*trace), std::move(*destination_tls)};
+                  std::move(*trace), std::move(*destination_tls), std::move(*host_tls)};
 }
 
 void install_generation(DaemonState& state, std::shared_ptr<const SharedGeneration> shared) {
+  // The listeners bound now (a reload binds its new ones first): HOST may
+  // not name any of them.
+  std::vector<tcp::endpoint> bound;
+  for (const auto& slot : state.listeners) {
+    boost::system::error_code error;
+    const auto endpoint = slot->acceptor.local_endpoint(error);
+    if (!error) bound.push_back(endpoint);
+  }
+  const std::vector<host::OwnEndpoint> own = own_endpoints(bound);
   for (Worker& worker : state.workers) {
     auto fresh = std::make_shared<WorkerGeneration>(worker.context.get_executor(), shared,
                                                     state.sessions, worker.drain,
-                                                    *state.client_limits);
+                                                    *state.client_limits, *state.host_attempts,
+                                                    own);
     std::erase_if(worker.generations, [](const auto& weak) { return weak.expired(); });
     worker.generations.push_back(fresh);
     asio::post(worker.context, [fresh] { fresh->start(); });
@@ -225,6 +265,8 @@ int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> c
   // A reload does not change the per-client limits.
   state.client_limits = std::make_unique<ClientLimits>(ClientLimitSettings{
       config.limits.max_sessions_per_client, config.limits.max_transactions_per_client});
+  state.host_attempts = std::make_unique<HostAttempts>(config.host_policy.max_attempts_per_client,
+                                                      config.host_policy.attempt_window);
   for (unsigned i = 0; i < config.threads; ++i) state.workers.emplace_back();
   asio::io_context& main_context = state.main_context();
 

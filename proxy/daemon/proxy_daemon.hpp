@@ -26,6 +26,9 @@ struct Prepared {
   /// The STARTTLS client context of each destination (config.routing), by
   /// index; null for a spool or an upstream with starttls off.
   std::vector<TlsContext> destination_tls = {};
+  /// The upstream TLS client context of each host_policy rule, by index;
+  /// null for a rule with tls off.
+  std::vector<TlsContext> host_tls = {};
 };
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config);
 
