@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "daemon_state.hpp"
+#include "opes/proxy/host_connector.hpp"
 #include "opes/support/endpoint_text.hpp"
 #include "opes/support/log.hpp"
 #include "pop3_session.hpp"
