@@ -18,8 +18,9 @@ packages=(
   # --no-install-recommends leaves out)
   postfix swaks libnet-ssleay-perl
   # doveadm makes the {CRAM-MD5} secrets the SMTP AUTH tests check
-  # (tests/proxy/daemon/auth_test.py; the unit tests hold recorded ones)
-  dovecot-core
+  # (tests/proxy/daemon/auth_test.py; the unit tests hold recorded ones);
+  # Dovecot's POP3 and IMAP servers are the HOST tests' real upstreams
+  dovecot-core dovecot-pop3d dovecot-imapd
 )
 
 missing=()

@@ -31,8 +31,7 @@ asio::awaitable<void> expire_idle_upstreams(std::weak_ptr<WorkerGeneration> gene
 WorkerGeneration::WorkerGeneration(asio::any_io_executor executor,
                                    std::shared_ptr<const SharedGeneration> shared,
                                    std::atomic<std::size_t>& sessions, SessionDrain& drain,
-                                   ClientLimits& client_limits, HostAttempts& host_attempts,
-                                   std::vector<host::OwnEndpoint> own_endpoints)
+                                   ClientLimits& client_limits, HostAttempts& host_attempts)
     : executor_(executor),
       shared_(std::move(shared)),
       clients_(executor_, shared_->config->callout, make_link_settings(shared_->config->callout),
@@ -49,7 +48,7 @@ WorkerGeneration::WorkerGeneration(asio::any_io_executor executor,
                callout_source_,
                shared_->prepared.destination_tls,
                host_attempts,
-               std::move(own_endpoints),
+               shared_->own_endpoints,
                shared_->prepared.host_tls} {}
 
 std::shared_ptr<GatewayContext> WorkerGeneration::session_context() {

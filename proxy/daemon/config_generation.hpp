@@ -16,6 +16,8 @@
 #include "gateway_context.hpp"
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery_cache.hpp"
+#include "opes/proxy/host_attempts.hpp"
+#include "opes/proxy/host_connector.hpp"
 #include "proxy_daemon.hpp"
 
 namespace opes::proxy::daemon {
@@ -25,6 +27,8 @@ namespace opes::proxy::daemon {
 struct SharedGeneration {
   std::shared_ptr<const ProxyConfig> config;
   Prepared prepared;
+  /// The listeners' endpoints when it was made (HOST never connects there).
+  std::vector<host::OwnEndpoint> own_endpoints;
 };
 
 /// One thread's share of one generation. Lives on that thread: created
@@ -34,8 +38,7 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
  public:
   WorkerGeneration(asio::any_io_executor executor, std::shared_ptr<const SharedGeneration> shared,
                    std::atomic<std::size_t>& sessions, SessionDrain& drain,
-                   ClientLimits& client_limits, HostAttempts& host_attempts,
-                   std::vector<host::OwnEndpoint> own_endpoints);
+                   ClientLimits& client_limits, HostAttempts& host_attempts);
 
   const ProxyConfig& config() const { return *shared_->config; }
   /// For a session: the context, keeping this generation alive.

@@ -19,7 +19,6 @@
 
 #include "config_generation.hpp"
 #include "opes/proxy/client_limits.hpp"
-#include "opes/proxy/host_attempts.hpp"
 #include "session_drain.hpp"
 
 namespace opes::proxy::daemon {
@@ -53,9 +52,7 @@ struct DaemonState {
   // Per-address counts of all threads (limits.*_per_client); before the
   // workers, whose sessions hold leases on it.
   std::unique_ptr<ClientLimits> client_limits;
-  // HOST attempts per client address of all threads (host_policy); made
-  // once, a reload does not change it.
-  std::unique_ptr<HostAttempts> host_attempts;
+  std::unique_ptr<HostAttempts> host_attempts;  // host_policy.max_attempts_per_client
   std::optional<std::filesystem::path> config_file;  // none: the built-in default
   unsigned threads = 1;  // as started: a reload does not change it
   std::list<Worker> workers;  // stable addresses
@@ -71,6 +68,9 @@ void install_generation(DaemonState& state, std::shared_ptr<const SharedGenerati
 /// Binds `listener` and starts accepting on it; the error names the listener.
 ocp::Expected<std::shared_ptr<ListenerSlot>, std::string> open_listener(DaemonState& state,
                                                                        const Listener& listener);
+/// Where the proxy listens (bound slots and `added`), for the HOST policy.
+std::vector<host::OwnEndpoint> listening_endpoints(
+    const DaemonState& state, const std::vector<std::shared_ptr<ListenerSlot>>& added);
 /// Starts the accept loop of a bound slot and prints its "listening" line.
 void start_accepting(DaemonState& state, const std::shared_ptr<ListenerSlot>& slot);
 

@@ -1,10 +1,11 @@
 #pragma once
-// What every session (SMTP, POP3) of one opes-proxy thread shares: the
+// What every SMTP session of one opes-proxy thread shares: the
 // configuration, the thread's callout connections, the TLS contexts and
 // the tracing entries.
 
 #include <atomic>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "callout_clients.hpp"
@@ -32,12 +33,11 @@ struct GatewayContext {
   CalloutSource& callout_source;            // `callout` as the transaction library sees it
   /// Per destination (config.routing), its STARTTLS client context.
   const std::vector<TlsContext>& destination_tls;
-  /// HOST commands per client address, all threads' (host_policy limits).
+  /// HOST: all threads' attempts per client address (host_policy).
   HostAttempts& host_attempts;
-  /// Where this proxy listens: HOST may not name it (no loops).
-  std::vector<host::OwnEndpoint> own_endpoints;
-  /// Per host_policy rule, its upstream TLS client context (ca_file,
-  /// verify); null for a rule with tls off.
+  /// HOST: where this proxy listens, never a target unless allowed explicitly.
+  std::span<const host::OwnEndpoint> own_endpoints;
+  /// HOST: per host_policy rule, its upstream TLS client context (null: off).
   const std::vector<TlsContext>& host_tls;
 };
 

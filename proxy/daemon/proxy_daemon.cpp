@@ -18,7 +18,6 @@
 #include <thread>
 
 #include "daemon_state.hpp"
-#include "opes/proxy/host_connector.hpp"
 #include "opes/support/endpoint_text.hpp"
 #include "opes/support/log.hpp"
 #include "pop3_session.hpp"
@@ -127,22 +126,21 @@ ocp::Expected<std::vector<TlsContext>, std::string> prepare_destination_tls(
   return contexts;
 }
 
-/// Each HOST rule's upstream TLS client context: its own CA file and
-/// verification; the name is the one the client gave (checked per
-/// connection), so the context names no server.
+/// Each HOST rule's TLS client context: its CA file and verification (the
+/// name checked per connection is the target's).
 ocp::Expected<std::vector<TlsContext>, std::string> prepare_host_tls(const ProxyConfig& config) {
   std::vector<TlsContext> contexts;
-  for (std::size_t i = 0; i < config.host_policy.rules.size(); ++i) {
-    const host::HostRule& rule = config.host_policy.rules[i];
-    if (rule.tls == host::HostTls::off) {
+  const auto& rules = config.host_policy.rules;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].tls == host::HostTls::off) {
       contexts.push_back(nullptr);
       continue;
     }
     TlsPeerCheck check;
-    check.ca_file = rule.ca_file;
-    check.verify = rule.verify;
+    check.ca_file = rules[i].ca_file;
+    check.verify = rules[i].verify;
     auto made = make_client_tls(check);
-    if (!made) return ocp::unexpected("host_policy.rules[" + std::to_string(i) + "].tls: " + made.error());
+    if (!made) return ocp::unexpected("host_policy.rules[" + std::to_string(i) + "]: " + made.error());
     contexts.push_back(*made);
   }
   return contexts;
@@ -165,6 +163,8 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
   }
   auto destination_tls = prepare_destination_tls(config, upstream_tls);
   if (!destination_tls) return ocp::unexpected(destination_tls.error());
+  auto host_tls = prepare_host_tls(config);
+  if (!host_tls) return ocp::unexpected(host_tls.error());
   std::vector<TlsContext> callout_tls;
   for (const CalloutServer& server : config.callout.servers) {
     if (!server.tls) {
@@ -187,27 +187,15 @@ ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config) {
       }
     }
   }
-  auto host_tls = prepare_host_tls(config);
-  if (!host_tls) return ocp::unexpected(host_tls.error());
   return Prepared{std::move(server_tls), std::move(upstream_tls), std::move(callout_tls),
                   std::move(*trace), std::move(*destination_tls), std::move(*host_tls)};
 }
 
 void install_generation(DaemonState& state, std::shared_ptr<const SharedGeneration> shared) {
-  // The listeners bound now (a reload binds its new ones first): HOST may
-  // not name any of them.
-  std::vector<tcp::endpoint> bound;
-  for (const auto& slot : state.listeners) {
-    boost::system::error_code error;
-    const auto endpoint = slot->acceptor.local_endpoint(error);
-    if (!error) bound.push_back(endpoint);
-  }
-  const std::vector<host::OwnEndpoint> own = own_endpoints(bound);
   for (Worker& worker : state.workers) {
     auto fresh = std::make_shared<WorkerGeneration>(worker.context.get_executor(), shared,
                                                     state.sessions, worker.drain,
-                                                    *state.client_limits, *state.host_attempts,
-                                                    own);
+                                                    *state.client_limits, *state.host_attempts);
     std::erase_if(worker.generations, [](const auto& weak) { return weak.expired(); });
     worker.generations.push_back(fresh);
     asio::post(worker.context, [fresh] { fresh->start(); });
@@ -235,6 +223,19 @@ ocp::Expected<std::shared_ptr<ListenerSlot>, std::string> open_listener(DaemonSt
                            std::to_string(listener.port) + ": " + error.message());
   }
   return slot;
+}
+
+std::vector<host::OwnEndpoint> listening_endpoints(
+    const DaemonState& state, const std::vector<std::shared_ptr<ListenerSlot>>& added) {
+  std::vector<tcp::endpoint> bound;
+  boost::system::error_code error;
+  auto add = [&](const std::shared_ptr<ListenerSlot>& slot) {
+    const auto endpoint = slot->acceptor.local_endpoint(error);
+    if (!error) bound.push_back(endpoint);
+  };
+  for (const auto& slot : state.listeners) add(slot);
+  for (const auto& slot : added) add(slot);
+  return own_endpoints(bound);
 }
 
 void start_accepting(DaemonState& state, const std::shared_ptr<ListenerSlot>& slot) {
@@ -266,8 +267,9 @@ int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> c
   // A reload does not change the per-client limits.
   state.client_limits = std::make_unique<ClientLimits>(ClientLimitSettings{
       config.limits.max_sessions_per_client, config.limits.max_transactions_per_client});
+  // Like the per-client limits, counted across reloads.
   state.host_attempts = std::make_unique<HostAttempts>(config.host_policy.max_attempts_per_client,
-                                                      config.host_policy.attempt_window);
+                                                       config.host_policy.attempt_window);
   for (unsigned i = 0; i < config.threads; ++i) state.workers.emplace_back();
   asio::io_context& main_context = state.main_context();
 
@@ -281,7 +283,7 @@ int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> c
   }
   install_generation(state, std::make_shared<const SharedGeneration>(
                                 SharedGeneration{std::make_shared<const ProxyConfig>(config),
-                                                 std::move(*prepared)}));
+                                                 std::move(*prepared), listening_endpoints(state, {})}));
   for (const auto& slot : state.listeners) start_accepting(state, slot);
 
   // SIGHUP: the configuration is read again for new sessions (proxy_reload.cpp).

@@ -26,8 +26,8 @@ struct Prepared {
   /// The STARTTLS client context of each destination (config.routing), by
   /// index; null for a spool or an upstream with starttls off.
   std::vector<TlsContext> destination_tls = {};
-  /// The upstream TLS client context of each host_policy rule, by index;
-  /// null for a rule with tls off.
+  /// Per host_policy rule, the client context of its upstream TLS; null
+  /// with tls off.
   std::vector<TlsContext> host_tls = {};
 };
 ocp::Expected<Prepared, std::string> prepare(const ProxyConfig& config);

@@ -87,11 +87,9 @@ void reload(DaemonState& state) {
   support::set_log_level(config->log_level);
   const std::size_t listener_count = config->listeners.size();
   auto snapshot = std::make_shared<const ProxyConfig>(std::move(*config));
-  // Listed before the generation is made: its own_endpoints (which HOST
-  // may not name) include the new listeners.
-  for (auto& slot : added) state.listeners.push_back(slot);
   install_generation(state, std::make_shared<const SharedGeneration>(
-                                SharedGeneration{snapshot, std::move(*prepared)}));
+                                SharedGeneration{snapshot, std::move(*prepared),
+                                                 listening_endpoints(state, added)}));
 
   // Removed listeners stop accepting; their running sessions go on.
   std::size_t removed = 0;
@@ -105,7 +103,10 @@ void reload(DaemonState& state) {
     it = state.listeners.erase(it);
     ++removed;
   }
-  for (auto& slot : added) start_accepting(state, slot);
+  for (auto& slot : added) {
+    state.listeners.push_back(slot);
+    start_accepting(state, slot);
+  }
   log(LogLevel::info, "proxy.config_reloaded",
       {{"config", state.config_file->string()},
        {"listeners", std::to_string(listener_count)},

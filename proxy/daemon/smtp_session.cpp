@@ -29,6 +29,14 @@ smtp::ServerOptions server_options(const ProxyConfig& config, const Listener& li
   // RFC 4954 §6: 530 5.7.0 to MAIL, RCPT, DATA, VRFY, EXPN and HELP until
   // the client authenticated, from the core's command table.
   options.require_auth = listener.auth && listener.auth->required;
+  if (listener.host != HostMode::off) {
+    // HOST before the first mail transaction (the session decides, see
+    // session_host.cpp), not only as the first line: a client waiting for
+    // the greeting, or one that must AUTH first, says it later.
+    smtp::CommandTable commands = smtp::smtp_commands({true, options.require_auth});
+    commands[smtp::Verb::host].first_only = false;
+    options.commands = commands;
+  }
   options.bare_line_endings =
       config.smtp.bare_line_endings == SmtpStrictness::BareLineEndings::normalize
           ? smtp::BareLineEndings::normalize
@@ -76,7 +84,7 @@ SmtpSession::SmtpSession(GatewayContext& context, MailStream stream, const Liste
       config_(context.config),
       stream_(std::move(stream)),
       listener_(listener),
-      group_(group_of(context.config, listener)),
+      group_(&group_of(context.config, listener)),
       core_(server_limits(context.config), server_options(context.config, listener)),
       transaction_context_{context.config, context.callout_source, context.trace,
                            context.client_limits},
@@ -136,7 +144,7 @@ Origin SmtpSession::origin() const {
 }
 
 boost::asio::awaitable<Reply> SmtpSession::on_mail(const smtp::PathArgument& path) {
-  auto transaction = std::make_unique<MailTransaction>(transaction_context_, origin(), group_,
+  auto transaction = std::make_unique<MailTransaction>(transaction_context_, origin(), *group_,
                                                        delivery(), transaction_ids_);
   Reply answer = co_await transaction->mail(path);
   if (transaction->open()) transaction_ = std::move(transaction);
@@ -258,6 +266,11 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
     case smtp::Verb::mail:
     case smtp::Verb::rcpt: {
       const bool mail = command.verb == smtp::Verb::mail;
+      if (listener_.host == HostMode::required && !host_named_) {
+        reply(host_required_first());
+        break;
+      }
+      if (mail) host_window_closed_ = true;
       // RFC 5321 §4.1.1.11: only the parameters of what EHLO advertised.
       if (auto offered = smtp::check_offered_parameters(
               *received.path, mail ? smtp::PathRole::reverse_path : smtp::PathRole::forward_path,
@@ -302,8 +315,10 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       co_await answer_auth(std::move(step));
       break;
     }
-    case smtp::Verb::atrn:
     case smtp::Verb::host:
+      co_await on_host(command);
+      break;
+    case smtp::Verb::atrn:
       reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
       break;
     default:
@@ -363,10 +378,10 @@ boost::asio::awaitable<void> SmtpSession::run() {
       co_return;
     }
   }
-  core_.greet(smtp::greeting(config_.hostname));
   std::array<char, 16 * 1024> buffer;
   boost::system::error_code failure;
   try {
+    co_await greet_or_take_host();
     for (;;) {
       while (!closing_) {
         auto event = core_.next_event();

@@ -44,6 +44,15 @@ class SmtpSession {
   bool starttls_offered() const;
   /// Implicit TLS (RFC 8314 §3.3): the handshake before the greeting.
   boost::asio::awaitable<bool> accept_implicit_tls();
+  // session_host.cpp
+  bool host_enabled() const;
+  /// The reply to a command that needs a server named first (host: required).
+  Reply host_required_first() const;
+  /// On a HOST listener: a short wait for a client that speaks first (the
+  /// draft's order), which then gets no greeting of ours before HOST's
+  /// reply; otherwise, and on other listeners, the greeting.
+  boost::asio::awaitable<void> greet_or_take_host();
+  boost::asio::awaitable<void> on_host(const smtp::Command& command);
   /// SMTP AUTH (smtp_auth.hpp): sends the step's reply, logs it, and ends
   /// the session once failures use up the bad-command budget.
   boost::asio::awaitable<void> answer_auth(SmtpAuth::Step step);
@@ -70,11 +79,13 @@ class SmtpSession {
   const ProxyConfig& config_;
   MailStream stream_;
   const Listener& listener_;
-  const ServiceGroup& group_;
+  const ServiceGroup* group_;  // the listener's, or the HOST rule's
   smtp::ServerCore core_;
   TransactionContext transaction_context_;
   TransactionIds transaction_ids_;
-  std::unique_ptr<Delivery> delivery_;
+  std::unique_ptr<Delivery> delivery_;  // by route, or the HOST-named server
+  bool host_named_ = false;
+  bool host_window_closed_ = false;  // a MAIL was given: too late for HOST
   std::string helo_;
   bool esmtp_ = false;
   SmtpAuth auth_;

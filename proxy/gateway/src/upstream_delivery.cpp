@@ -40,6 +40,23 @@ class UpstreamDelivery final : public Delivery {
  public:
   UpstreamDelivery(const Upstream& upstream, TlsContext tls, std::string helo_name)
       : upstream_(upstream), tls_(std::move(tls)), helo_name_(std::move(helo_name)) {}
+  /// HOST: the session's own upstream, on a connection made for it.
+  UpstreamDelivery(std::unique_ptr<const Upstream> owned, TlsContext tls, std::string helo_name)
+      : owned_(std::move(owned)), upstream_(*owned_), tls_(std::move(tls)), helo_name_(std::move(helo_name)) {}
+
+  /// HOST: reads the greeting on `stream`; EHLO and STARTTLS follow at
+  /// the first MAIL, so what the client is told first is the server's own
+  /// greeting (draft-khanna-proxy-mail-protocols-00 §4).
+  asio::awaitable<Outcome<Reply>> adopt(MailStream stream) {
+    session_.emplace(std::move(stream), session_settings());
+    auto greeting = co_await reply_to(ClientStep::greeting);
+    if (!greeting) {
+      drop();
+      co_return failure(greeting.error());
+    }
+    hello_pending_ = greeting->code == 220;
+    co_return greeting;
+  }
 
   asio::awaitable<Reply> mail(const smtp::PathArgument& reverse_path) override {
     bool reused = std::exchange(reused_, false) && session_;
@@ -49,6 +66,11 @@ class UpstreamDelivery final : public Delivery {
       // connection.
       drop();
       reused = false;
+    }
+    if (session_ && std::exchange(hello_pending_, false)) {
+      // The server may have closed while the client took its time: then a
+      // new connection to the same checked address.
+      if (auto greeted = co_await after_greeting(false); !greeted) drop();
     }
     if (!session_) {
       if (auto connected = co_await connect(); !connected) co_return fail(connected.error());
@@ -301,6 +323,12 @@ class UpstreamDelivery final : public Delivery {
     auto greeting = co_await reply_to(ClientStep::greeting);
     if (!greeting) co_return failure(greeting.error());
     if (greeting->code != 220) co_return failure("greeting " + greeting->text());
+    auto greeted = co_await after_greeting(plain_text);
+    co_return greeted;
+  }
+
+  /// EHLO, then STARTTLS as configured.
+  asio::awaitable<Done> after_greeting(bool plain_text) {
     if (auto greeted = co_await greet(helo_name_); !greeted) co_return greeted;
     if (upstream_.starttls != UpstreamTls::off && tls_ && !plain_text) {
       // Named, as every awaited value here: GCC 12 mishandles temporaries
@@ -440,6 +468,7 @@ class UpstreamDelivery final : public Delivery {
     data_failure_.reset();
   }
 
+  std::unique_ptr<const Upstream> owned_;  // HOST: the session's own upstream
   const Upstream& upstream_;
   TlsContext tls_;
   std::string helo_name_;
@@ -450,6 +479,7 @@ class UpstreamDelivery final : public Delivery {
   bool forwarding_warned_ = false;
   bool in_transaction_ = false;
   bool reused_ = false;
+  bool hello_pending_ = false;  // HOST: greeted, EHLO still to say
 };
 
 }  // namespace
@@ -457,6 +487,15 @@ class UpstreamDelivery final : public Delivery {
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
                                                  std::string helo_name) {
   return std::make_unique<UpstreamDelivery>(upstream, std::move(tls), std::move(helo_name));
+}
+
+asio::awaitable<ocp::Expected<AdoptedUpstream, std::string>> adopt_upstream(
+    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream) {
+  auto delivery = std::make_unique<UpstreamDelivery>(std::make_unique<const Upstream>(std::move(upstream)),
+                                                     std::move(tls), std::move(helo_name));
+  auto greeting = co_await delivery->adopt(std::move(stream));
+  if (!greeting) co_return ocp::unexpected(greeting.error());
+  co_return AdoptedUpstream{std::move(delivery), std::move(*greeting)};
 }
 
 }  // namespace opes::proxy

@@ -13,8 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "ocp/expected.hpp"
 #include "ocp/smtp/reply.hpp"
 #include "opes/proxy/config.hpp"
+#include "opes/proxy/mail_stream.hpp"
 #include "opes/proxy/tls.hpp"
 #include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/path_argument.hpp"
@@ -79,6 +81,19 @@ class Delivery {
 
 std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsContext tls,
                                                  std::string helo_name);
+/// HOST (SMTP): the session's own upstream on a connection made for it
+/// (host_connector.hpp) and the greeting read on it, which the client gets
+/// as the reply to HOST. The delivery says EHLO (and STARTTLS as
+/// `upstream.starttls` asks) at its first MAIL; a connection lost before
+/// then is made again to `upstream.address`, the checked address.
+struct AdoptedUpstream {
+  std::unique_ptr<Delivery> delivery;
+  Reply greeting;  // the server's, any code (a 554 greeting refuses the session)
+};
+/// The error: the greeting could not be read (timeout, EOF, malformed).
+asio::awaitable<ocp::Expected<AdoptedUpstream, std::string>> adopt_upstream(
+    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream);
+
 /// What a spool delivery files messages for: the spool proper (no upstream
 /// MTA), or the quarantine (Advice: quarantine, smtp §3.3.4), which differs
 /// only in what its replies and log lines say.
