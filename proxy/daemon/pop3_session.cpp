@@ -45,7 +45,7 @@ class Pop3Session {
         config_(context.config),
         listener_(listener),
         client_(std::move(stream)),
-        session_id_(transaction::new_session_id()),
+        session_id_(new_session_id()),
         core_({}, core_options()),
         buffer_(4096) {}
 
