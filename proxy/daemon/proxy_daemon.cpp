@@ -20,6 +20,7 @@
 #include "daemon_state.hpp"
 #include "opes/support/endpoint_text.hpp"
 #include "opes/support/log.hpp"
+#include "pop3_session.hpp"
 #include "smtp_session.hpp"
 
 namespace opes::proxy::daemon {
@@ -59,9 +60,15 @@ asio::awaitable<void> accept_clients(DaemonState& state, std::shared_ptr<Listene
     const Listener* listener = generation->find_listener(slot->configured);
     if (!listener) continue;  // removed by a reload that has not closed it yet
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(worker.context,
-                   serve_smtp_client(generation->session_context(), std::move(socket), *listener),
-                   asio::detached);
+    if (listener->protocol == ListenerProtocol::pop3) {
+      asio::co_spawn(worker.context,
+                     serve_pop3_client(generation->session_context(), std::move(socket), *listener),
+                     asio::detached);
+    } else {
+      asio::co_spawn(worker.context,
+                     serve_smtp_client(generation->session_context(), std::move(socket), *listener),
+                     asio::detached);
+    }
   }
 }
 

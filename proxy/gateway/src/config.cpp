@@ -466,6 +466,7 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
     t.data = read_seconds(timeouts, "data_seconds", t.data);
     t.session = read_seconds(timeouts, "session_seconds", t.session);
     t.tls_handshake = read_seconds(timeouts, "tls_handshake_seconds", t.tls_handshake);
+    t.pop3_idle = read_seconds(timeouts, "pop3_idle_seconds", t.pop3_idle);
   });
   const bool relay_given = with_object(reader, "relay", [&](JsonReader& relay) { read_relay(relay, config.relay); });
   if (!relay_given) {

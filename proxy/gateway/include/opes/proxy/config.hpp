@@ -234,6 +234,9 @@ struct Timeouts {
   Seconds session{3600};
   /// An implicit-TLS listener's handshake, before the greeting (RFC 8314 §3.3).
   Seconds tls_handshake{30};
+  /// A POP3 session after HOST: how long either side may stay silent while
+  /// the other waits (RFC 1939 §3: an autologout timer of at least 10 minutes).
+  Seconds pop3_idle{600};
 };
 
 /// How strictly the client's SMTP is read, beyond what is always refused.
