@@ -168,19 +168,22 @@ def a_client_that_speaks_first_gets_no_proxy_greeting_before_the_servers(paths):
 def refusals_forbidden_network_forbidden_port_loopback_name_and_a_closed_port_get_421_and_close(paths):
     named = {}
     closed = free_port()
+    by_name = free_port()
 
     def rules(gateway):
         named["sink"] = target_sink(gateway)
         port = named["sink"].port
+        # "localhost" on by_name is allowed by name only: never loopback.
         return [{"name": "lab", "networks": ["127.0.0.1/32"], "ports": [port, closed]},
-                {"name": "by-name", "names": ["localhost"], "ports": [port]}]
+                {"name": "by-name", "names": ["localhost"], "ports": [by_name]}]
 
     with Gateway(paths, proxy_customize=with_host(rules)) as gateway:
         port = named["sink"].port
         for argument, expected, cause in (
                 (f"127.0.0.2:{port}", f"421 4.7.1 127.0.0.2:{port} is not allowed by the HOST policy", "network"),
                 (f"127.0.0.1:{port + 1 if port + 1 != closed else port + 2}", None, "port"),
-                (f"localhost:{port}", f"421 4.7.1 localhost:{port} is not allowed by the HOST policy", "loopback"),
+                (f"localhost:{by_name}", f"421 4.7.1 localhost:{by_name} is not allowed by the HOST policy",
+                 "loopback"),
                 (f"127.0.0.1:{closed}", f"421 4.4.1 cannot connect to 127.0.0.1:{closed}", "closed")):
             reply, closed_after = refused(gateway, argument)
             text = reply.decode()
