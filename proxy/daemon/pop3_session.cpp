@@ -12,6 +12,7 @@
 #include "opes/transaction/session_fields.hpp"
 #include "pop3_relay.hpp"
 #include "pop3_upstream.hpp"
+#include "session_admission.hpp"
 #include "smtp_session_impl.hpp"
 
 namespace opes::proxy {
@@ -214,29 +215,13 @@ boost::asio::awaitable<void> serve_pop3_client(std::shared_ptr<GatewayContext> h
                                                const Listener& listener) {
   GatewayContext& context = *held;
   MailStream stream(std::move(socket));
-  if (context.open_sessions.fetch_add(1) >= context.config.limits.max_sessions) {
-    context.open_sessions.fetch_sub(1);
-    log(LogLevel::warning, "pop3.too_many_sessions", {{"peer", stream.peer()}});
-    co_await refuse_pop3(stream, listener, context.config.hostname + " too many connections, try again later");
+  auto slot = admit_session(context, stream, "pop3");
+  if (!slot) {
+    const bool full = slot.error() == SessionRefusal::too_many_sessions;
+    std::string refusal = context.config.hostname + (full ? " too many connections, try again later"
+                                                          : " too many connections from your address, try again later");
+    co_await refuse_pop3(stream, listener, std::move(refusal));
     co_return;
-  }
-  struct Release {
-    std::atomic<std::size_t>& count;
-    ~Release() { count.fetch_sub(1); }
-  } release{context.open_sessions};
-  // As for SMTP (anvil-like): one address cannot hold every session slot.
-  std::optional<ClientLimits::Lease> client_session;
-  if (!client_limits_exempt(context.config, connection_origin(stream))) {
-    client_session = context.client_limits.try_acquire(ClientLimits::Kind::session, stream.peer_address());
-    if (!client_session) {
-      log(LogLevel::warning, "pop3.client_limit",
-          {{"peer", stream.peer()},
-           {"limit", "limits.max_sessions_per_client"},
-           {"max", std::to_string(context.client_limits.limit(ClientLimits::Kind::session))}});
-      co_await refuse_pop3(stream, listener,
-                           context.config.hostname + " too many connections from your address, try again later");
-      co_return;
-    }
   }
   log(LogLevel::info, "pop3.session", {{"peer", stream.peer()}, {"start", "1"}});
   Pop3Session session(context, std::move(stream), listener);

@@ -7,6 +7,7 @@
 #include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
 #include "opes/transaction/session_fields.hpp"
+#include "session_admission.hpp"
 #include "smtp_session_impl.hpp"
 
 namespace opes::proxy {
@@ -448,33 +449,16 @@ boost::asio::awaitable<void> serve_smtp_client(std::shared_ptr<GatewayContext> h
                                                const Listener& listener) {
   GatewayContext& context = *held;
   MailStream stream(std::move(socket));
-  if (context.open_sessions.fetch_add(1) >= context.config.limits.max_sessions) {
-    context.open_sessions.fetch_sub(1);
-    log(LogLevel::warning, "smtp.too_many_sessions", {{"peer", stream.peer()}});
-    std::string refusal = "4.3.2 " + context.config.hostname + " Too many connections, try again later";
+  auto slot = admit_session(context, stream, "smtp");
+  if (!slot) {
+    // RFC 5321 §3.1: 421 instead of the greeting. 4.3.2: the proxy is full;
+    // 4.7.0 (RFC 3463 §3.8): a policy refusal, to be tried again later.
+    const bool full = slot.error() == SessionRefusal::too_many_sessions;
+    std::string refusal = full ? "4.3.2 " + context.config.hostname + " Too many connections, try again later"
+                               : "4.7.0 " + context.config.hostname +
+                                     " Too many connections from your address, try again later";
     co_await refuse_before_greeting(stream, listener, std::move(refusal));
     co_return;
-  }
-  struct Release {
-    std::atomic<std::size_t>& count;
-    ~Release() { count.fetch_sub(1); }
-  } release{context.open_sessions};
-  // anvil-like: one address cannot hold every session slot.
-  std::optional<ClientLimits::Lease> client_session;
-  if (!client_limits_exempt(context.config, connection_origin(stream))) {
-    client_session = context.client_limits.try_acquire(ClientLimits::Kind::session, stream.peer_address());
-    if (!client_session) {
-      log(LogLevel::warning, "smtp.client_limit",
-          {{"peer", stream.peer()},
-           {"limit", "limits.max_sessions_per_client"},
-           {"max", std::to_string(context.client_limits.limit(ClientLimits::Kind::session))}});
-      // RFC 5321 §3.1: 421 instead of the greeting; 4.7.0 (RFC 3463 §3.8):
-      // a policy refusal, to be tried again later.
-      std::string refusal =
-          "4.7.0 " + context.config.hostname + " Too many connections from your address, try again later";
-      co_await refuse_before_greeting(stream, listener, std::move(refusal));
-      co_return;
-    }
   }
   SmtpSession session(context, std::move(stream), listener);
   co_await session.run();
