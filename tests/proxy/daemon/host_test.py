@@ -274,6 +274,34 @@ def host_attempts_beyond_the_per_client_limit_get_421(paths):
 
 
 @case
+def with_require_auth_host_before_auth_gets_530_and_after_cram_md5_it_connects(paths):
+    named = {}
+
+    def customize(document, gateway):
+        named["sink"] = target_sink(gateway)
+        users = os.path.join(gateway.folder.name, "users")
+        with open(users, "w") as f:
+            f.write("tim:{PLAIN}tanstaaftanstaaf\n")
+        document["listeners"] = [{"address": "127.0.0.1", "port": 0, "host": "required",
+                                  "auth": {"mechanisms": ["CRAM-MD5"], "credentials": users}}]
+        document["host_policy"] = {"require_auth": True, "client_first_wait_ms": 0, "rules": [
+            {"name": "lab", "networks": ["127.0.0.1/32"], "ports": [named["sink"].port]}]}
+
+    with Gateway(paths, proxy_customize=customize) as gateway:
+        target = f"127.0.0.1:{named['sink'].port}"
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            client.ehlo("client.test")
+            code, text = client.docmd("HOST", target)
+            check((code, text) == (530, b"5.7.0 Authentication required before HOST"), f"{code} {text}")
+            code, _ = client.login("tim", "tanstaaftanstaaf")
+            check(code == 235, f"AUTH CRAM-MD5: {code}")
+            code, text = client.docmd("HOST", target)
+            check(code == 220, f"HOST after AUTH: {code} {text}")
+            check(client.sendmail("tim@example.net", ["team@example.org"], MESSAGE) == {}, "sent")
+        check(len(named["sink"].messages(expected=1)) == 1, "the named server got it")
+
+
+@case
 def the_host_example_passes_check_config_from_its_folder(paths):
     folder = os.path.join(paths.source_dir, "config", "examples")
     done = subprocess.run([paths.opes_proxy, "--check-config", "--config", "host.json"], cwd=folder,
