@@ -157,12 +157,16 @@ boost::asio::awaitable<void> Pop3Session::run() {
       co_await client_.accept_tls(*context_.server_tls, config_.timeouts.tls_handshake);
     }
     // Client-first (the draft's example sends HOST before any greeting):
-    // a short wait for a client that speaks at once, else the greeting.
-    try {
-      const Duration first_wait = config_.host_policy.client_first_wait;
-      co_await read_client(first_wait);
-    } catch (const boost::system::system_error& error) {
-      if (!timed_out(error)) throw;
+    // a short wait for a client that speaks at once, else the greeting. Not
+    // after implicit TLS (as for SMTP): that client waited for the handshake,
+    // and a TLS read is not cut short by a timeout without harm.
+    const Duration first_wait = config_.host_policy.client_first_wait;
+    if (listener_.tls != ListenerTls::implicit && first_wait.count() > 0) {
+      try {
+        co_await read_client(first_wait);
+      } catch (const boost::system::system_error& error) {
+        if (!timed_out(error)) throw;
+      }
     }
     core_.greet();
     while (core_.phase() != pop3::ProxyCore::Phase::relay) {
