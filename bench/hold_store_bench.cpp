@@ -41,7 +41,9 @@ struct Settings {
 double cpu_seconds() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
@@ -99,7 +101,9 @@ int run(const Settings& settings, const std::string& method) {
       while (!stop) {
         HeldMessage message;
         message.sender = "sender@example.org";
-        message.recipients = {{"user" + std::to_string(t) + "@d" + std::to_string(t % settings.domains) + ".example", ""}};
+        message.recipients = {
+            {"user" + std::to_string(t) + "@d" + std::to_string(t % settings.domains) + ".example",
+             ""}};
         message.transaction = "BENCH." + std::to_string(t);
         const auto begun = Steady::now();
         auto writer = (*store)->begin(std::move(message));
@@ -110,7 +114,8 @@ int run(const Settings& settings, const std::string& method) {
         (*writer)->commit([&waiter](EnqueueResult result) { waiter.done(result.has_value()); });
         writer->reset();
         if (!waiter.wait()) ++failures;
-        latencies[t].push_back(std::chrono::duration<double, std::milli>(Steady::now() - begun).count());
+        latencies[t].push_back(
+            std::chrono::duration<double, std::milli>(Steady::now() - begun).count());
       }
     });
   }
@@ -121,12 +126,17 @@ int run(const Settings& settings, const std::string& method) {
   const double cpu = cpu_seconds() - cpu_before;
 
   std::vector<double> all;
-  for (const auto& per_thread : latencies) all.insert(all.end(), per_thread.begin(), per_thread.end());
+  for (const auto& per_thread : latencies)
+    all.insert(all.end(), per_thread.begin(), per_thread.end());
   std::sort(all.begin(), all.end());
-  const auto percentile = [&](double p) { return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * (all.size() - 1))]; };
-  std::printf("%-19s %8zu msgs %9.0f msgs/s  latency p50 %6.2f ms p99 %7.2f ms  cpu %6.1f us/msg  failures %zu\n",
-              method.c_str(), all.size(), all.size() / elapsed, percentile(0.5), percentile(0.99),
-              all.empty() ? 0.0 : cpu * 1e6 / all.size(), failures.load());
+  const auto percentile = [&](double p) {
+    return all.empty() ? 0.0 : all[static_cast<std::size_t>(p * (all.size() - 1))];
+  };
+  std::printf(
+      "%-19s %8zu msgs %9.0f msgs/s  latency p50 %6.2f ms p99 %7.2f ms  cpu %6.1f us/msg  failures "
+      "%zu\n",
+      method.c_str(), all.size(), all.size() / elapsed, percentile(0.5), percentile(0.99),
+      all.empty() ? 0.0 : cpu * 1e6 / all.size(), failures.load());
   store->reset();
   std::error_code ignored;
   std::filesystem::remove_all(options.root, ignored);
@@ -140,21 +150,29 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string option = argv[i];
     const std::string value = argv[i + 1];
-    if (option == "--method") settings.method = value;
-    else if (option == "--threads") settings.threads = static_cast<unsigned>(std::stoul(value));
-    else if (option == "--seconds") settings.seconds = std::stod(value);
-    else if (option == "--size") settings.size = std::stoul(value);
-    else if (option == "--domains") settings.domains = std::max(1u, static_cast<unsigned>(std::stoul(value)));
-    else if (option == "--dir") settings.dir = value;
+    if (option == "--method")
+      settings.method = value;
+    else if (option == "--threads")
+      settings.threads = static_cast<unsigned>(std::stoul(value));
+    else if (option == "--seconds")
+      settings.seconds = std::stod(value);
+    else if (option == "--size")
+      settings.size = std::stoul(value);
+    else if (option == "--domains")
+      settings.domains = std::max(1u, static_cast<unsigned>(std::stoul(value)));
+    else if (option == "--dir")
+      settings.dir = value;
     else {
       std::fprintf(stderr, "hold_store_bench: unknown option %s\n", option.c_str());
       return 2;
     }
   }
-  std::printf("%u sessions, %zu octets a message, %u domains, %.1f s a method, in %s\n", settings.threads,
-              settings.size, settings.domains, settings.seconds, settings.dir.c_str());
+  std::printf("%u sessions, %zu octets a message, %u domains, %.1f s a method, in %s\n",
+              settings.threads, settings.size, settings.domains, settings.seconds,
+              settings.dir.c_str());
   std::vector<std::string> methods{settings.method};
-  if (settings.method == "all") methods = {"syncfs", "fdatasync_each", "fdatasync_parallel", "none"};
+  if (settings.method == "all")
+    methods = {"syncfs", "fdatasync_each", "fdatasync_parallel", "none"};
   int status = 0;
   for (const auto& method : methods) status |= run(settings, method);
   return status;

@@ -1,7 +1,7 @@
 #include "opes/queue/directory_hold_store.hpp"
 
-#include <sys/file.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,19 +26,24 @@ namespace fs = std::filesystem;
 /// local part may hold '@' too, RFC 5321 §4.1.2).
 ocp::Expected<std::string, std::string> domain_of(std::string_view address) {
   const std::size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return ocp::unexpected("recipient " + std::string(address) + " has no domain");
+  if (at == std::string_view::npos)
+    return ocp::unexpected("recipient " + std::string(address) + " has no domain");
   std::string domain;
   for (const char c : address.substr(at + 1)) domain += ocp::smtp::ascii::ascii_lower(c);
   if (!is_domain_folder(domain))
-    return ocp::unexpected("recipient " + std::string(address) + ": the domain is not a folder name");
+    return ocp::unexpected("recipient " + std::string(address) +
+                           ": the domain is not a folder name");
   return domain;
 }
 
 class DirectoryHoldWriter final : public HoldWriter {
  public:
-  DirectoryHoldWriter(std::shared_ptr<GroupCommitter> committer, CommitJob job, std::uint64_t max_content,
-                      fs::path tmp)
-      : committer_(std::move(committer)), job_(std::move(job)), max_content_(max_content), tmp_(std::move(tmp)) {}
+  DirectoryHoldWriter(std::shared_ptr<GroupCommitter> committer, CommitJob job,
+                      std::uint64_t max_content, fs::path tmp)
+      : committer_(std::move(committer)),
+        job_(std::move(job)),
+        max_content_(max_content),
+        tmp_(std::move(tmp)) {}
 
   ~DirectoryHoldWriter() override {
     if (committed_) return;
@@ -106,7 +111,10 @@ class DirectoryHoldWriter final : public HoldWriter {
 class DirectoryHoldStore final : public HoldStore {
  public:
   DirectoryHoldStore(DirectoryStoreOptions options, files::Descriptor lock)
-      : options_(std::move(options)), tmp_(options_.root / "tmp"), held_(options_.root / "held"), lock_(std::move(lock)) {}
+      : options_(std::move(options)),
+        tmp_(options_.root / "tmp"),
+        held_(options_.root / "held"),
+        lock_(std::move(lock)) {}
 
   ~DirectoryHoldStore() override {
     // The pending commits finish and their callbacks run (publishing into
@@ -162,8 +170,8 @@ class DirectoryHoldStore final : public HoldStore {
     auto fd = files::create_exclusive(job.content.temporary);
     if (!fd) return ocp::unexpected(fd.error());
     job.content.fd = std::move(*fd);
-    return std::unique_ptr<HoldWriter>(
-        std::make_unique<DirectoryHoldWriter>(committer_, std::move(job), options_.max_content, tmp_));
+    return std::unique_ptr<HoldWriter>(std::make_unique<DirectoryHoldWriter>(
+        committer_, std::move(job), options_.max_content, tmp_));
   }
 
   bool holds_mail(const std::vector<std::string>& domains) const override {
@@ -224,7 +232,8 @@ class DirectoryHoldStore final : public HoldStore {
     return {};
   }
 
-  ocp::Expected<void, std::string> release(const HeldRecord& entry, bool deferred, bool delay_warned) override {
+  ocp::Expected<void, std::string> release(const HeldRecord& entry, bool deferred,
+                                           bool delay_warned) override {
     auto known = find(entry, true);
     if (!known) return ocp::unexpected(known.error());
     HeldRecord updated = *known;
@@ -235,7 +244,8 @@ class DirectoryHoldStore final : public HoldStore {
       if (!text) return ocp::unexpected(text.error());
       // A name of its own in tmp/: not the enqueue's, nor a second release's.
       const fs::path temporary = tmp_ / (make_message_id() + ".release.rec");
-      if (auto done = files::replace_durably(temporary, record_path(entry), *text, options_.fsync); !done) {
+      if (auto done = files::replace_durably(temporary, record_path(entry), *text, options_.fsync);
+          !done) {
         unlease(entry);
         return done;
       }
@@ -264,8 +274,12 @@ class DirectoryHoldStore final : public HoldStore {
     bool leased = false;
   };
 
-  fs::path content_path(const HeldRecord& entry) const { return held_ / entry.domain / (entry.id + ".eml"); }
-  fs::path record_path(const HeldRecord& entry) const { return held_ / entry.domain / (entry.id + ".rec"); }
+  fs::path content_path(const HeldRecord& entry) const {
+    return held_ / entry.domain / (entry.id + ".eml");
+  }
+  fs::path record_path(const HeldRecord& entry) const {
+    return held_ / entry.domain / (entry.id + ".rec");
+  }
 
   /// The stored record of (domain, id); with `leased`, only a leased one
   /// (acknowledge and release act on what the caller leased).
@@ -294,9 +308,10 @@ class DirectoryHoldStore final : public HoldStore {
     // Oldest by the time received; ids begin with the enqueue's time, so
     // they order the entries received in the same second.
     const std::size_t count = std::min(max, candidates.size());
-    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count), candidates.end(),
-                      [](const Entry* a, const Entry* b) {
-                        if (a->record.received != b->record.received) return a->record.received < b->record.received;
+    std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
+                      candidates.end(), [](const Entry* a, const Entry* b) {
+                        if (a->record.received != b->record.received)
+                          return a->record.received < b->record.received;
                         return a->record.id < b->record.id;
                       });
     candidates.resize(count);
@@ -331,7 +346,8 @@ class DirectoryHoldStore final : public HoldStore {
 
 }  // namespace
 
-ocp::Expected<std::unique_ptr<HoldStore>, std::string> open_directory_store(DirectoryStoreOptions options) {
+ocp::Expected<std::unique_ptr<HoldStore>, std::string> open_directory_store(
+    DirectoryStoreOptions options) {
   if (options.root.empty()) return ocp::unexpected(std::string("the hold queue has no folder"));
   for (const char* folder : {"", "tmp", "held", "damaged"}) {
     const fs::path path = *folder ? options.root / folder : options.root;

@@ -61,8 +61,8 @@ void discard(CommitJob& job) {
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(std::filesystem::path root, bool sync, SyncMethod method, Publish publish,
-                               Log log)
+GroupCommitter::GroupCommitter(std::filesystem::path root, bool sync, SyncMethod method,
+                               Publish publish, Log log)
     : root_(std::move(root)),
       held_(root_ / "held"),
       sync_(sync),
@@ -72,7 +72,9 @@ GroupCommitter::GroupCommitter(std::filesystem::path root, bool sync, SyncMethod
       root_fd_(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
       thread_([this] { run(); }) {}
 
-GroupCommitter::~GroupCommitter() { stop(); }
+GroupCommitter::~GroupCommitter() {
+  stop();
+}
 
 void GroupCommitter::submit(CommitJob job) {
   {
@@ -117,7 +119,8 @@ files::Result GroupCommitter::sync_data(std::vector<CommitJob>& batch) {
   std::vector<Task> tasks;
   for (auto& job : batch) {
     if (!job.error.empty()) continue;
-    tasks.push_back([&file = job.content] { return files::sync_data(file.fd.get(), file.temporary); });
+    tasks.push_back(
+        [&file = job.content] { return files::sync_data(file.fd.get(), file.temporary); });
     for (auto& record : job.records)
       tasks.push_back([&record] { return files::sync_data(record.fd.get(), record.temporary); });
   }
@@ -128,7 +131,8 @@ files::Result GroupCommitter::sync_folders(const std::set<std::filesystem::path>
   if (folders.empty()) return {};
   if (method_ == SyncMethod::syncfs) return sync_filesystem(root_fd_.get(), root_);
   std::vector<Task> tasks;
-  for (const auto& folder : folders) tasks.push_back([&folder] { return files::sync_directory(folder); });
+  for (const auto& folder : folders)
+    tasks.push_back([&folder] { return files::sync_directory(folder); });
   return run_tasks(tasks, method_ == SyncMethod::fdatasync_parallel);
 }
 
@@ -169,7 +173,8 @@ void GroupCommitter::commit_batch(std::vector<CommitJob>& batch) {
     job.error = std::move(error);
   };
 
-  const bool any_live = std::any_of(batch.begin(), batch.end(), [](const CommitJob& job) { return job.error.empty(); });
+  const bool any_live = std::any_of(batch.begin(), batch.end(),
+                                    [](const CommitJob& job) { return job.error.empty(); });
   files::Result data = sync_ && any_live ? sync_data(batch) : files::Result{};
   for (auto& job : batch) {
     job.content.fd.close();
@@ -207,7 +212,8 @@ void GroupCommitter::commit_batch(std::vector<CommitJob>& batch) {
 
   std::vector<HeldRecord> published;
   for (auto& job : batch)
-    if (job.error.empty()) published.insert(published.end(), job.entries.begin(), job.entries.end());
+    if (job.error.empty())
+      published.insert(published.end(), job.entries.begin(), job.entries.end());
   if (!published.empty()) publish_(std::move(published));
 
   for (auto& job : batch) {

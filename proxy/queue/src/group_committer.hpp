@@ -31,8 +31,8 @@ struct StagedFile {
 struct CommitJob {
   std::string error;  // set before the hand-over: nothing to make durable
   StagedFile content;
-  std::vector<StagedFile> records;       // records[i] for entries[i]
-  std::vector<HeldRecord> entries;       // id and domain name the final files
+  std::vector<StagedFile> records;  // records[i] for entries[i]
+  std::vector<HeldRecord> entries;  // id and domain name the final files
   EnqueueDone done;
 };
 
@@ -41,7 +41,8 @@ class GroupCommitter {
   using Publish = std::function<void(std::vector<HeldRecord>)>;
   using Log = std::function<void(std::string_view, std::string_view)>;
 
-  GroupCommitter(std::filesystem::path root, bool sync, SyncMethod method, Publish publish, Log log);
+  GroupCommitter(std::filesystem::path root, bool sync, SyncMethod method, Publish publish,
+                 Log log);
   ~GroupCommitter();
 
   /// Takes the job into the next batch; after stop(), fails it at once.
@@ -63,7 +64,7 @@ class GroupCommitter {
   SyncMethod method_;
   Publish publish_;
   Log log_;
-  files::Descriptor root_fd_;           // for syncfs(2)
+  files::Descriptor root_fd_;            // for syncfs(2)
   std::set<std::string> known_folders_;  // held/DOMAIN known to exist
 
   std::mutex mutex_;

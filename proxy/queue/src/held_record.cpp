@@ -26,14 +26,42 @@ bool clean_value(std::string_view value) {
 
 // The keys of the single-valued fields, in the order they are written.
 enum class Field {
-  id, domain, sender, sender_dsn, transaction, received, attempts, delay_warned,
-  origin_address, origin_port, origin_peer, origin_tls, origin_tls_cipher,
-  origin_helo, origin_esmtp, origin_authenticated, origin_protocol, count
+  id,
+  domain,
+  sender,
+  sender_dsn,
+  transaction,
+  received,
+  attempts,
+  delay_warned,
+  origin_address,
+  origin_port,
+  origin_peer,
+  origin_tls,
+  origin_tls_cipher,
+  origin_helo,
+  origin_esmtp,
+  origin_authenticated,
+  origin_protocol,
+  count
 };
-constexpr std::string_view field_names[] = {
-    "Id", "Domain", "Sender", "Sender-DSN", "Transaction", "Received", "Attempts", "Delay-Warned",
-    "Origin-Address", "Origin-Port", "Origin-Peer", "Origin-TLS", "Origin-TLS-Cipher",
-    "Origin-HELO", "Origin-ESMTP", "Origin-Authenticated", "Origin-Protocol"};
+constexpr std::string_view field_names[] = {"Id",
+                                            "Domain",
+                                            "Sender",
+                                            "Sender-DSN",
+                                            "Transaction",
+                                            "Received",
+                                            "Attempts",
+                                            "Delay-Warned",
+                                            "Origin-Address",
+                                            "Origin-Port",
+                                            "Origin-Peer",
+                                            "Origin-TLS",
+                                            "Origin-TLS-Cipher",
+                                            "Origin-HELO",
+                                            "Origin-ESMTP",
+                                            "Origin-Authenticated",
+                                            "Origin-Protocol"};
 static_assert(std::size(field_names) == static_cast<std::size_t>(Field::count));
 
 std::optional<Field> field_named(std::string_view key) {
@@ -70,15 +98,19 @@ void append_line(std::string& out, std::string_view key, std::string_view value)
   out += '\n';
 }
 
-std::string_view flag(bool value) { return value ? "yes" : "no"; }
+std::string_view flag(bool value) {
+  return value ? "yes" : "no";
+}
 
 }  // namespace
 
 ocp::Expected<std::string, std::string> serialize_record(const HeldRecord& record) {
   if (!is_entry_id(record.id)) return ocp::unexpected(std::string("Id: not an entry id"));
-  if (!is_domain_folder(record.domain)) return ocp::unexpected(std::string("Domain: not a folder name"));
+  if (!is_domain_folder(record.domain))
+    return ocp::unexpected(std::string("Domain: not a folder name"));
   if (record.recipients.empty()) return ocp::unexpected(std::string("Recipient: none"));
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(record.received.time_since_epoch()).count();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(record.received.time_since_epoch()).count();
   if (seconds < 0 || static_cast<std::uint64_t>(seconds) > max_received)
     return ocp::unexpected(std::string("Received: out of range"));
   if (record.attempts > max_attempts) return ocp::unexpected(std::string("Attempts: out of range"));
@@ -88,9 +120,11 @@ ocp::Expected<std::string, std::string> serialize_record(const HeldRecord& recor
   const std::string attempts = std::to_string(record.attempts);
   const std::string port = std::to_string(origin.port);
   const std::string_view values[] = {
-      record.id, record.domain, record.sender, record.sender_dsn, record.transaction, received, attempts,
-      flag(record.delay_warned), origin.address, port, origin.peer, flag(origin.tls), origin.tls_cipher,
-      origin.helo, flag(origin.esmtp), origin.authenticated, origin.protocol};
+      record.id,          record.domain, record.sender,      record.sender_dsn,
+      record.transaction, received,      attempts,           flag(record.delay_warned),
+      origin.address,     port,          origin.peer,        flag(origin.tls),
+      origin.tls_cipher,  origin.helo,   flag(origin.esmtp), origin.authenticated,
+      origin.protocol};
   static_assert(std::size(values) == std::size(field_names));
 
   std::string out = "Version: 1\n";
@@ -108,10 +142,11 @@ ocp::Expected<std::string, std::string> serialize_record(const HeldRecord& recor
   return out;
 }
 
-ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text, const RecordLimits& limits) {
+ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text,
+                                                    const RecordLimits& limits) {
   if (text.size() > limits.max_size)
-    return ocp::unexpected("record of " + std::to_string(text.size()) + " octets, over the limit of " +
-                           std::to_string(limits.max_size));
+    return ocp::unexpected("record of " + std::to_string(text.size()) +
+                           " octets, over the limit of " + std::to_string(limits.max_size));
   if (text.empty()) return ocp::unexpected(std::string("empty record"));
   // The last line ends in LF: a record cut short is refused, not half read.
   if (text.back() != '\n') return ocp::unexpected(std::string("the last line has no LF"));
@@ -146,14 +181,16 @@ ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text, const
     }
     if (key == "Recipient") {
       if (record.recipients.size() >= limits.max_recipients)
-        return ocp::unexpected(where + "more than " + std::to_string(limits.max_recipients) + " recipients");
+        return ocp::unexpected(where + "more than " + std::to_string(limits.max_recipients) +
+                               " recipients");
       if (value.empty()) return ocp::unexpected(where + "empty Recipient");
       record.recipients.push_back({std::string(value), {}});
       dsn_allowed = true;
       continue;
     }
     if (key == "Recipient-DSN") {
-      if (!dsn_allowed) return ocp::unexpected(where + "Recipient-DSN not right after its Recipient");
+      if (!dsn_allowed)
+        return ocp::unexpected(where + "Recipient-DSN not right after its Recipient");
       record.recipients.back().dsn = std::string(value);
       dsn_allowed = false;
       continue;
@@ -178,13 +215,20 @@ ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text, const
         if (!is_domain_folder(value)) return bad("is not a domain folder name");
         record.domain = std::string(value);
         break;
-      case Field::sender: record.sender = std::string(value); break;
-      case Field::sender_dsn: record.sender_dsn = std::string(value); break;
-      case Field::transaction: record.transaction = std::string(value); break;
+      case Field::sender:
+        record.sender = std::string(value);
+        break;
+      case Field::sender_dsn:
+        record.sender_dsn = std::string(value);
+        break;
+      case Field::transaction:
+        record.transaction = std::string(value);
+        break;
       case Field::received: {
         const auto seconds = parse_number(value, max_received);
         if (!seconds) return bad("is not a time in seconds");
-        record.received = Clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(*seconds)));
+        record.received =
+            Clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(*seconds)));
         break;
       }
       case Field::attempts: {
@@ -199,31 +243,44 @@ ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text, const
         record.delay_warned = *yes;
         break;
       }
-      case Field::origin_address: origin.address = std::string(value); break;
+      case Field::origin_address:
+        origin.address = std::string(value);
+        break;
       case Field::origin_port: {
         const auto port = parse_number(value, 65535);
         if (!port) return bad("is not a port");
         origin.port = static_cast<std::uint16_t>(*port);
         break;
       }
-      case Field::origin_peer: origin.peer = std::string(value); break;
+      case Field::origin_peer:
+        origin.peer = std::string(value);
+        break;
       case Field::origin_tls: {
         const auto yes = parse_flag(value);
         if (!yes) return bad("is neither yes nor no");
         origin.tls = *yes;
         break;
       }
-      case Field::origin_tls_cipher: origin.tls_cipher = std::string(value); break;
-      case Field::origin_helo: origin.helo = std::string(value); break;
+      case Field::origin_tls_cipher:
+        origin.tls_cipher = std::string(value);
+        break;
+      case Field::origin_helo:
+        origin.helo = std::string(value);
+        break;
       case Field::origin_esmtp: {
         const auto yes = parse_flag(value);
         if (!yes) return bad("is neither yes nor no");
         origin.esmtp = *yes;
         break;
       }
-      case Field::origin_authenticated: origin.authenticated = std::string(value); break;
-      case Field::origin_protocol: origin.protocol = std::string(value); break;
-      case Field::count: break;
+      case Field::origin_authenticated:
+        origin.authenticated = std::string(value);
+        break;
+      case Field::origin_protocol:
+        origin.protocol = std::string(value);
+        break;
+      case Field::count:
+        break;
     }
   }
   for (std::size_t i = 0; i < std::size(field_names); ++i)

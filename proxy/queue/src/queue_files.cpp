@@ -22,7 +22,9 @@ Descriptor& Descriptor::operator=(Descriptor&& other) noexcept {
   return *this;
 }
 
-int Descriptor::release() noexcept { return std::exchange(fd_, -1); }
+int Descriptor::release() noexcept {
+  return std::exchange(fd_, -1);
+}
 
 void Descriptor::close() noexcept {
   if (fd_ >= 0) ::close(std::exchange(fd_, -1));
@@ -60,15 +62,16 @@ Result sync_directory(const std::filesystem::path& directory) {
   return {};
 }
 
-ocp::Expected<std::string, std::string> read_all(const std::filesystem::path& path, std::uint64_t max_size) {
+ocp::Expected<std::string, std::string> read_all(const std::filesystem::path& path,
+                                                 std::uint64_t max_size) {
   const Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return ocp::unexpected(errno_text("cannot open", path));
   struct stat status {};
   if (::fstat(fd.get(), &status) != 0) return ocp::unexpected(errno_text("cannot stat", path));
   if (!S_ISREG(status.st_mode)) return ocp::unexpected(path.string() + ": not a regular file");
   if (static_cast<std::uint64_t>(status.st_size) > max_size)
-    return ocp::unexpected(path.string() + ": " + std::to_string(status.st_size) + " octets, over the limit of " +
-                           std::to_string(max_size));
+    return ocp::unexpected(path.string() + ": " + std::to_string(status.st_size) +
+                           " octets, over the limit of " + std::to_string(max_size));
   std::string out;
   out.resize(static_cast<std::size_t>(status.st_size));
   std::size_t done = 0;
@@ -112,17 +115,20 @@ Result replace_durably(const std::filesystem::path& temporary, const std::filesy
   return {};
 }
 
-ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(const std::filesystem::path& folder) {
+ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(
+    const std::filesystem::path& folder) {
   std::vector<std::filesystem::path> out;
   std::error_code error;
   std::filesystem::directory_iterator item(folder, error);
-  for (; !error && item != std::filesystem::directory_iterator(); item.increment(error)) out.push_back(item->path());
+  for (; !error && item != std::filesystem::directory_iterator(); item.increment(error))
+    out.push_back(item->path());
   if (error) return ocp::unexpected("cannot list " + folder.string() + ": " + error.message());
   return out;
 }
 
 Result remove_file(const std::filesystem::path& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ocp::unexpected(errno_text("cannot remove", path));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return ocp::unexpected(errno_text("cannot remove", path));
   return {};
 }
 

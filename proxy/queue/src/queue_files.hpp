@@ -41,13 +41,15 @@ Result write_all(int fd, std::string_view bytes, const std::filesystem::path& pa
 Result sync_data(int fd, const std::filesystem::path& path);
 Result sync_directory(const std::filesystem::path& directory);
 /// Everything of a regular file, refused when over `max_size` octets.
-ocp::Expected<std::string, std::string> read_all(const std::filesystem::path& path, std::uint64_t max_size);
+ocp::Expected<std::string, std::string> read_all(const std::filesystem::path& path,
+                                                 std::uint64_t max_size);
 /// Writes `bytes` to `temporary`, fsyncs it (when `sync`), renames it over
 /// `target` and fsyncs `target`'s folder: the file is replaced whole or not.
 Result replace_durably(const std::filesystem::path& temporary, const std::filesystem::path& target,
                        std::string_view bytes, bool sync);
 /// The paths in a folder (std::filesystem's iteration, without its throws).
-ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(const std::filesystem::path& folder);
+ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(
+    const std::filesystem::path& folder);
 /// unlink(2), ENOENT counting as done.
 Result remove_file(const std::filesystem::path& path);
 

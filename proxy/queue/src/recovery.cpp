@@ -35,7 +35,8 @@ class Recovery {
     std::vector<fs::path> folders;
     for (const auto& path : *listed) {
       std::error_code type_error;
-      if (!is_domain_folder(path.filename().string()) || !fs::is_directory(fs::symlink_status(path, type_error))) {
+      if (!is_domain_folder(path.filename().string()) ||
+          !fs::is_directory(fs::symlink_status(path, type_error))) {
         unknown(path, "not a domain folder");
         continue;
       }
@@ -88,8 +89,10 @@ class Recovery {
     const fs::path damaged = options_.root / "damaged";
     const std::string base = std::string(domain) + "." + path.filename().string();
     fs::path target = damaged / base;
-    for (unsigned n = 1; ::access(target.c_str(), F_OK) == 0; ++n) target = damaged / (base + "." + std::to_string(n));
-    if (::rename(path.c_str(), target.c_str()) != 0) return ocp::unexpected(files::errno_text("cannot move", path));
+    for (unsigned n = 1; ::access(target.c_str(), F_OK) == 0; ++n)
+      target = damaged / (base + "." + std::to_string(n));
+    if (::rename(path.c_str(), target.c_str()) != 0)
+      return ocp::unexpected(files::errno_text("cannot move", path));
     changed_.insert(path.parent_path());
     changed_.insert(damaged);
     return {};
@@ -145,7 +148,8 @@ class Recovery {
       ++counts_.damaged;
       if (auto done = move_aside(record, domain); !done) return done;
       if (auto done = move_aside(content, domain); !done) return done;
-      log("damaged", record.string() + ": " + problem + "; moved to " + (options_.root / "damaged").string());
+      log("damaged",
+          record.string() + ": " + problem + "; moved to " + (options_.root / "damaged").string());
     }
     return {};
   }
@@ -153,12 +157,12 @@ class Recovery {
   std::string summary() const {
     std::map<std::string_view, std::size_t> domains;
     for (const auto& record : records_) ++domains[record.domain];
-    return std::to_string(records_.size()) + " entries in " + std::to_string(domains.size()) + " domains; " +
-           std::to_string(counts_.tmp_removed) + " tmp files removed, " +
+    return std::to_string(records_.size()) + " entries in " + std::to_string(domains.size()) +
+           " domains; " + std::to_string(counts_.tmp_removed) + " tmp files removed, " +
            std::to_string(counts_.content_without_record) + " contents without record removed, " +
            std::to_string(counts_.record_without_content) + " records without content removed, " +
-           std::to_string(counts_.damaged) + " damaged moved aside, " + std::to_string(counts_.unknown) +
-           " unknown files left alone";
+           std::to_string(counts_.damaged) + " damaged moved aside, " +
+           std::to_string(counts_.unknown) + " unknown files left alone";
   }
 
   const RecoveryOptions& options_;

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -17,7 +19,8 @@ const std::string content = "Subject: hello\r\n\r\nbody line\r\n.. dot-stuffing 
 
 }  // namespace
 
-TEST_CASE("an enqueued message is leased, read byte for byte, acknowledged and gone after reopening") {
+TEST_CASE(
+    "an enqueued message is leased, read byte for byte, acknowledged and gone after reopening") {
   TemporaryFolder folder;
   HeldRecord leased;
   {
@@ -68,7 +71,8 @@ TEST_CASE("an entry survives closing the store and is leased after reopening") {
 TEST_CASE("recipients are split by domain into entries sharing one content") {
   TemporaryFolder folder;
   auto store = open_store(folder.path());
-  auto ids = enqueue(*store, message_to({"a@one.example", "b@Two.Example", "\"x@y\"@one.example"}), content);
+  auto ids = enqueue(*store, message_to({"a@one.example", "b@Two.Example", "\"x@y\"@one.example"}),
+                     content);
   REQUIRE(ids);
   REQUIRE(ids->size() == 2);
   CHECK((*ids)[0] != (*ids)[1]);
@@ -221,7 +225,8 @@ TEST_CASE("holds_mail answers for any of the domains, leased entries included") 
 }
 
 TEST_CASE("concurrent commits from several threads all get their callback with distinct ids") {
-  for (const auto method : {SyncMethod::syncfs, SyncMethod::fdatasync_each, SyncMethod::fdatasync_parallel}) {
+  for (const auto method :
+       {SyncMethod::syncfs, SyncMethod::fdatasync_each, SyncMethod::fdatasync_parallel}) {
     TemporaryFolder folder;
     DirectoryStoreOptions options;
     options.root = folder.path();
@@ -234,10 +239,13 @@ TEST_CASE("concurrent commits from several threads all get their callback with d
     for (int t = 0; t < 6; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < 10; ++i) {
-          auto result = enqueue(*store, message_to({"a@d" + std::to_string(t % 3) + ".example"}), content);
+          auto result =
+              enqueue(*store, message_to({"a@d" + std::to_string(t % 3) + ".example"}), content);
           const std::lock_guard lock(mutex);
-          if (!result) ++failures;
-          else ids.insert(result->begin(), result->end());
+          if (!result)
+            ++failures;
+          else
+            ids.insert(result->begin(), result->end());
         }
       });
     }
@@ -306,4 +314,59 @@ TEST_CASE("a second store on the same folder is refused while the first is open"
   CHECK(second.error().find("cannot lock") != std::string::npos);
   store.reset();
   CHECK(open_directory_store(options));
+}
+
+TEST_CASE("entry ids are short, of safe characters, and sort by enqueue time") {
+  TemporaryFolder folder;
+  auto store = open_store(folder.path());
+  auto first = enqueue(*store, message_to({"a@customer.example", "b@other.example"}), content);
+  auto second = enqueue(*store, message_to({"a@customer.example"}), content);
+  REQUIRE(first);
+  REQUIRE(second);
+  for (const auto& id : {(*first)[0], (*first)[1], (*second)[0]}) {
+    CHECK(id.size() <= 64);
+    CHECK(
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+        std::string::npos);
+  }
+  CHECK((*first)[0] < (*second)[0]);
+}
+
+TEST_CASE("a commit that cannot place its files fails, is logged and leaves nothing in tmp") {
+  TemporaryFolder folder;
+  std::filesystem::create_directories(folder.path() / "held");
+  // A file where the domain's folder should be.
+  write_file(folder.path() / "held" / "blocked.example", "");
+  std::vector<std::string> events;
+  std::mutex mutex;
+  DirectoryStoreOptions options;
+  options.root = folder.path();
+  options.log = [&](std::string_view event, std::string_view) {
+    const std::lock_guard lock(mutex);
+    events.emplace_back(event);
+  };
+  auto store = std::move(*open_directory_store(options));
+  auto result = enqueue(*store, message_to({"a@blocked.example"}), content);
+  REQUIRE_FALSE(result);
+  CHECK(result.error().find("cannot place") == 0);
+  CHECK(files_in(folder.path() / "tmp") == 0);
+  CHECK(store->stats().entries == 0);
+  const std::lock_guard lock(mutex);
+  CHECK(std::count(events.begin(), events.end(), "commit-failed") == 1);
+  CHECK(std::count(events.begin(), events.end(), "unknown-file") == 1);
+}
+
+TEST_CASE("a writer refuses to write after its commit and to commit twice") {
+  TemporaryFolder folder;
+  auto store = open_store(folder.path());
+  auto writer = std::move(*store->begin(message_to({"a@customer.example"})));
+  REQUIRE(writer->write(content));
+  std::promise<EnqueueResult> first;
+  writer->commit([&first](EnqueueResult result) { first.set_value(std::move(result)); });
+  CHECK_FALSE(writer->write("more"));
+  std::optional<EnqueueResult> second;
+  writer->commit([&second](EnqueueResult result) { second = std::move(result); });
+  REQUIRE(second);
+  CHECK_FALSE(*second);
+  CHECK(first.get_future().get());
 }

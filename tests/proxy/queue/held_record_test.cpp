@@ -58,13 +58,16 @@ const char* const sample_text =
 bool same(const HeldRecord& a, const HeldRecord& b) {
   if (a.recipients.size() != b.recipients.size()) return false;
   for (std::size_t i = 0; i < a.recipients.size(); ++i)
-    if (a.recipients[i].address != b.recipients[i].address || a.recipients[i].dsn != b.recipients[i].dsn) return false;
+    if (a.recipients[i].address != b.recipients[i].address ||
+        a.recipients[i].dsn != b.recipients[i].dsn)
+      return false;
   const auto& x = a.origin;
   const auto& y = b.origin;
-  return a.id == b.id && a.domain == b.domain && a.sender == b.sender && a.sender_dsn == b.sender_dsn &&
-         a.transaction == b.transaction && a.received == b.received && a.attempts == b.attempts &&
-         a.delay_warned == b.delay_warned && x.address == y.address && x.port == y.port && x.peer == y.peer &&
-         x.tls == y.tls && x.tls_cipher == y.tls_cipher && x.helo == y.helo && x.esmtp == y.esmtp &&
+  return a.id == b.id && a.domain == b.domain && a.sender == b.sender &&
+         a.sender_dsn == b.sender_dsn && a.transaction == b.transaction &&
+         a.received == b.received && a.attempts == b.attempts && a.delay_warned == b.delay_warned &&
+         x.address == y.address && x.port == y.port && x.peer == y.peer && x.tls == y.tls &&
+         x.tls_cipher == y.tls_cipher && x.helo == y.helo && x.esmtp == y.esmtp &&
          x.authenticated == y.authenticated && x.protocol == y.protocol;
 }
 
@@ -73,7 +76,8 @@ std::string with_line(std::string_view old_line, std::string_view new_line) {
   std::string text = sample_text;
   const std::size_t at = text.find(std::string(old_line) + "\n");
   REQUIRE(at != std::string::npos);
-  text.replace(at, old_line.size() + 1, new_line.empty() ? std::string() : std::string(new_line) + "\n");
+  text.replace(at, old_line.size() + 1,
+               new_line.empty() ? std::string() : std::string(new_line) + "\n");
   return text;
 }
 
@@ -168,21 +172,24 @@ TEST_CASE("keys may come in any order after the Version line") {
 
 TEST_CASE("the parser's errors name the line") {
   CHECK(parse_error(with_line("Origin-Protocol: smtp", "Foo: bar")) == "line 18: unknown key Foo");
-  CHECK(parse_error(with_line("Attempts: 3", "Attempts: 3\nAttempts: 4")) == "line 9: second Attempts");
+  CHECK(parse_error(with_line("Attempts: 3", "Attempts: 3\nAttempts: 4")) ==
+        "line 9: second Attempts");
   CHECK(parse_error(with_line("Attempts: 3", "Attempts: 03")) == "line 8: Attempts is not a count");
   CHECK(parse_error(with_line("Attempts: 3", "Attempts: -1")) == "line 8: Attempts is not a count");
-  CHECK(parse_error(with_line("Origin-Port: 1025", "Origin-Port: 65536")) == "line 11: Origin-Port is not a port");
+  CHECK(parse_error(with_line("Origin-Port: 1025", "Origin-Port: 65536")) ==
+        "line 11: Origin-Port is not a port");
   CHECK(parse_error(with_line("Origin-TLS: yes", "Origin-TLS: true")) ==
         "line 13: Origin-TLS is neither yes nor no");
   CHECK(parse_error(with_line("Received: 1700000000", "Received: 1.7e9")) ==
         "line 7: Received is not a time in seconds");
   CHECK(parse_error(with_line("Domain: customer.example", "Domain: ../etc")) ==
         "line 3: Domain is not a domain folder name");
-  CHECK(parse_error(with_line("Sender: \"john smith\"@example.org", "Sender \"john smith\"@example.org")) ==
-        "line 4: no colon");
+  CHECK(parse_error(with_line("Sender: \"john smith\"@example.org",
+                              "Sender \"john smith\"@example.org")) == "line 4: no colon");
   CHECK(parse_error(with_line("Transaction: S7.1", "Transaction:S7.1")) ==
         "line 6: the colon is not followed by one space and a value");
-  CHECK(parse_error(with_line("Transaction: S7.1", "Transaction: S7\t1")) == "line 6: control character");
+  CHECK(parse_error(with_line("Transaction: S7.1", "Transaction: S7\t1")) ==
+        "line 6: control character");
 }
 
 TEST_CASE("the parser refuses a record without Version 1 first") {

@@ -70,7 +70,8 @@ inline EnqueueResult enqueue(HoldStore& store, HeldMessage message, std::string_
   return future.get();
 }
 
-inline std::unique_ptr<HoldStore> open_store(const std::filesystem::path& root, bool fsync = false) {
+inline std::unique_ptr<HoldStore> open_store(const std::filesystem::path& root,
+                                             bool fsync = false) {
   DirectoryStoreOptions options;
   options.root = root;
   options.fsync = fsync;

@@ -95,7 +95,9 @@ struct DirectoryStoreOptions {
 /// and starts the committer thread (stopped by the destructor after the
 /// pending commits finished and their callbacks ran). The error names the
 /// path and the cause. Writers must not be committed after the store is
-/// destroyed (their `done` is then called at once with an error).
+/// destroyed (their `done` is then called at once with an error), and the
+/// store must not be destroyed from a `done` (the committer would join
+/// itself).
 ocp::Expected<std::unique_ptr<HoldStore>, std::string> open_directory_store(DirectoryStoreOptions options);
 
 }  // namespace opes::queue
