@@ -153,3 +153,17 @@ TEST_CASE("odmr: an odmr listener needs the odmr settings, and a customer domain
   CHECK(errors_of(parse_config(routed, folder.path)).find("'example.org' is a customer domain") !=
         std::string::npos);
 }
+
+TEST_CASE("config/examples/odmr.json loads with its test customer, and cust's domains are held") {
+  auto config = opes::proxy::load_config(std::filesystem::path(OPES_SOURCE_DIR) / "config" / "examples" / "odmr.json");
+  REQUIRE_MESSAGE(config, errors_of(config));
+  REQUIRE(config->odmr);
+  REQUIRE(config->odmr->customers);
+  const auto* domains = config->odmr->customers->domains_of("cust");
+  REQUIRE(domains);
+  CHECK(*domains == std::vector<std::string>{"example.org", "example.com"});
+  const auto& routing = config->routing;
+  CHECK(routing.destinations[routing.destination_for("user@example.org")].kind == DestinationKind::hold);
+  CHECK(config->listeners[1].protocol == ListenerProtocol::odmr);
+  CHECK(config->odmr->release_service_group == "release");
+}
