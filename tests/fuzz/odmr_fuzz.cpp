@@ -92,7 +92,8 @@ void dsn(std::string_view words, std::string_view original) {
   const std::size_t body = content.find("\r\n\r\n");
   check(body != std::string::npos);
   std::size_t occurrences = 0;
-  for (std::size_t i = content.find(boundary, body); i != std::string::npos; i = content.find(boundary, i + 1))
+  for (std::size_t i = content.find(boundary, body); i != std::string::npos;
+       i = content.find(boundary, i + 1))
     ++occurrences;
   check(occurrences == 4);
   // What we write: all of it but the returned original (the third part's
@@ -118,7 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::size_t split = input.find(static_cast<char>(data[0]));
   const std::string_view first = input.substr(0, split);
-  const std::string_view second = split == std::string_view::npos ? std::string_view() : input.substr(split + 1);
+  const std::string_view second =
+      split == std::string_view::npos ? std::string_view() : input.substr(split + 1);
   atrn(first);
   customers(second);
   dsn(first, second);
