@@ -55,9 +55,11 @@ std::optional<std::string> atrn_domain_error(std::string_view domain, std::size_
       if (i == domain.size()) return std::string("ends in \".\"");
       return std::string("has an empty label");
     }
-    if (label.size() > kMaxLabel) return "a label is longer than " + std::to_string(kMaxLabel) + " octets";
+    if (label.size() > kMaxLabel)
+      return "a label is longer than " + std::to_string(kMaxLabel) + " octets";
     // sub-domain = (ALPHA / DIGIT) *(ldh-str); ldh-str ends in ALPHA / DIGIT.
-    if (label.front() == '-' || label.back() == '-') return std::string("a label starts or ends with \"-\"");
+    if (label.front() == '-' || label.back() == '-')
+      return std::string("a label starts or ends with \"-\"");
     ++labels;
     start = i + 1;
   }
@@ -75,14 +77,17 @@ ocp::Expected<std::vector<std::string>, std::string> parse_atrn_domains(std::str
   std::size_t at = 0;
   while (true) {
     const std::size_t comma = argument.find(',', at);
-    const std::string_view domain = argument.substr(at, comma == std::string_view::npos ? comma : comma - at);
+    const std::string_view domain =
+        argument.substr(at, comma == std::string_view::npos ? comma : comma - at);
     if (++count > limits.max_domains)
-      return ocp::unexpected(std::string(kSyntax) + "more than " + std::to_string(limits.max_domains) +
-                             " domains");
+      return ocp::unexpected(std::string(kSyntax) + "more than " +
+                             std::to_string(limits.max_domains) + " domains");
     if (domain.empty())
-      return ocp::unexpected(std::string(kSyntax) + "an empty domain (a \",\" at either end or twice)");
+      return ocp::unexpected(std::string(kSyntax) +
+                             "an empty domain (a \",\" at either end or twice)");
     if (auto error = atrn_domain_error(domain, limits.max_domain))
-      return ocp::unexpected(std::string(kSyntax) + "bad domain \"" + shown(domain) + "\": " + *error);
+      return ocp::unexpected(std::string(kSyntax) + "bad domain \"" + shown(domain) +
+                             "\": " + *error);
     std::string lower;
     lower.reserve(domain.size());
     for (char c : domain) lower += ascii_lower(c);

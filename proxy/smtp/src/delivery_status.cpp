@@ -85,10 +85,11 @@ std::string date_time(system_clock::time_point when) {
   const year_month_day date(day);
   const hh_mm_ss time(floor<seconds>(when - day));
   auto two = [](long value) { return std::string(value < 10 ? "0" : "") + std::to_string(value); };
-  return std::string(days[weekday(day).c_encoding()]) + ", " + two(static_cast<unsigned>(date.day())) + " " +
-         months[static_cast<unsigned>(date.month()) - 1] + " " + std::to_string(static_cast<int>(date.year())) +
-         " " + two(time.hours().count()) + ":" + two(time.minutes().count()) + ":" +
-         two(time.seconds().count()) + " +0000";
+  return std::string(days[weekday(day).c_encoding()]) + ", " +
+         two(static_cast<unsigned>(date.day())) + " " +
+         months[static_cast<unsigned>(date.month()) - 1] + " " +
+         std::to_string(static_cast<int>(date.year())) + " " + two(time.hours().count()) + ":" +
+         two(time.minutes().count()) + ":" + two(time.seconds().count()) + " +0000";
 }
 
 /// The value of `keyword` among space-separated ESMTP parameters, as sent.
@@ -96,7 +97,8 @@ std::optional<std::string_view> parameter(std::string_view parameters, std::stri
   while (!parameters.empty()) {
     const std::size_t space = parameters.find(' ');
     const std::string_view token = parameters.substr(0, space);
-    parameters = space == std::string_view::npos ? std::string_view() : parameters.substr(space + 1);
+    parameters =
+        space == std::string_view::npos ? std::string_view() : parameters.substr(space + 1);
     const std::size_t equals = token.find('=');
     if (detail::iequals(token.substr(0, equals), keyword))
       return equals == std::string_view::npos ? std::string_view() : token.substr(equals + 1);
@@ -129,7 +131,8 @@ std::string decoded(std::string_view xtext) {
 
 /// RFC 3463 §2: class "." subject "." detail, 1-3 digits after the class.
 bool is_status(std::string_view status) {
-  if (status.size() < 5 || (status[0] != '2' && status[0] != '4' && status[0] != '5') || status[1] != '.')
+  if (status.size() < 5 || (status[0] != '2' && status[0] != '4' && status[0] != '5') ||
+      status[1] != '.')
     return false;
   std::size_t digits = 0;
   std::size_t dots = 0;
@@ -149,7 +152,8 @@ bool is_status(std::string_view status) {
 std::string id_text(std::string_view text, bool boundary = false) {
   const std::string_view others = boundary ? "'()+_,-./:=?" : "!#$%&'*+-/=?^_`{|}~.";
   std::string out;
-  for (const char c : text) out += detail::is_alnum(c) || others.find(c) != std::string_view::npos ? c : '-';
+  for (const char c : text)
+    out += detail::is_alnum(c) || others.find(c) != std::string_view::npos ? c : '-';
   return out.empty() ? std::string("dsn") : out;
 }
 
@@ -165,33 +169,42 @@ bool has_eight_bit(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) { return detail::is_non_ascii(c); });
 }
 
-std::string people_text(const DsnRequest& request, const std::vector<const DsnRecipient*>& recipients) {
-  const bool failed = std::any_of(recipients.begin(), recipients.end(),
-                                  [](const DsnRecipient* r) { return r->action == DsnAction::failed; });
-  const bool delayed = std::any_of(recipients.begin(), recipients.end(),
-                                   [](const DsnRecipient* r) { return r->action == DsnAction::delayed; });
-  std::string text = folded("This is the mail system at " + sanitized(request.reporting_mta) + ".", false);
+std::string people_text(const DsnRequest& request,
+                        const std::vector<const DsnRecipient*>& recipients) {
+  const bool failed = std::any_of(recipients.begin(), recipients.end(), [](const DsnRecipient* r) {
+    return r->action == DsnAction::failed;
+  });
+  const bool delayed = std::any_of(recipients.begin(), recipients.end(), [](const DsnRecipient* r) {
+    return r->action == DsnAction::delayed;
+  });
+  std::string text =
+      folded("This is the mail system at " + sanitized(request.reporting_mta) + ".", false);
   text += "\r\n";
   if (failed) text += folded("Your message could not be delivered to the recipients below.", false);
   if (delayed) {
-    std::string line = "Your message has not been delivered yet to the recipients below; it will be retried";
+    std::string line =
+        "Your message has not been delivered yet to the recipients below; it will be retried";
     if (request.retry_until) line += " until " + date_time(*request.retry_until);
     text += folded(line + ". You need not send it again.", false);
   }
-  if (const std::string why = sanitized(request.explanation); !why.empty()) text += folded(why, false);
+  if (const std::string why = sanitized(request.explanation); !why.empty())
+    text += folded(why, false);
   text += "\r\n";
   for (const DsnRecipient* recipient : recipients) {
-    const std::string& why = recipient->diagnostic.empty() ? recipient->status : recipient->diagnostic;
+    const std::string& why =
+        recipient->diagnostic.empty() ? recipient->status : recipient->diagnostic;
     text += folded(sanitized("<" + recipient->address + ">: " + why), true);
   }
   return text;
 }
 
-std::string delivery_status(const DsnRequest& request, const std::vector<const DsnRecipient*>& recipients) {
+std::string delivery_status(const DsnRequest& request,
+                            const std::vector<const DsnRecipient*>& recipients) {
   // RFC 3464 §2.2: the per-message fields.
   std::string text = field("Reporting-MTA", "dns; " + request.reporting_mta);
   // RFC 3461 §6.3 (a): the ENVID, decoded, when MAIL had one.
-  if (const auto envid = parameter(request.sender_dsn_parameters, "ENVID"); envid && !envid->empty())
+  if (const auto envid = parameter(request.sender_dsn_parameters, "ENVID");
+      envid && !envid->empty())
     text += field("Original-Envelope-Id", decoded(*envid));
   text += field("Arrival-Date", date_time(request.arrival));
   // RFC 3464 §2.3: a block per recipient, each after an empty line.
@@ -203,18 +216,23 @@ std::string delivery_status(const DsnRequest& request, const std::vector<const D
     if (const auto orcpt = parameter(recipient->dsn_parameters, "ORCPT")) {
       const std::size_t semicolon = orcpt->find(';');
       if (semicolon != std::string_view::npos && semicolon > 0)
-        text += field("Original-Recipient",
-                      std::string(orcpt->substr(0, semicolon)) + ";" + decoded(orcpt->substr(semicolon + 1)));
+        text += field("Original-Recipient", std::string(orcpt->substr(0, semicolon)) + ";" +
+                                                decoded(orcpt->substr(semicolon + 1)));
     }
     text += field("Final-Recipient", "rfc822;" + recipient->address);
     const bool failed = recipient->action == DsnAction::failed;
     text += field("Action", failed ? "failed" : "delayed");
     // RFC 3464 §2.3.4: the status is required; one that is not RFC 3463's
     // form becomes the action's generic code.
-    text += field("Status", is_status(recipient->status) ? recipient->status : failed ? "5.0.0" : "4.0.0");
-    if (!recipient->remote_mta.empty()) text += field("Remote-MTA", "dns; " + recipient->remote_mta);
-    if (!recipient->diagnostic.empty()) text += field("Diagnostic-Code", "smtp; " + recipient->diagnostic);
-    if (!failed && request.retry_until) text += field("Will-Retry-Until", date_time(*request.retry_until));
+    text += field("Status", is_status(recipient->status) ? recipient->status
+                            : failed                     ? "5.0.0"
+                                                         : "4.0.0");
+    if (!recipient->remote_mta.empty())
+      text += field("Remote-MTA", "dns; " + recipient->remote_mta);
+    if (!recipient->diagnostic.empty())
+      text += field("Diagnostic-Code", "smtp; " + recipient->diagnostic);
+    if (!failed && request.retry_until)
+      text += field("Will-Retry-Until", date_time(*request.retry_until));
   }
   return text;
 }
@@ -228,8 +246,9 @@ std::optional<DsnMessage> make_dsn(const DsnRequest& request) {
   for (const DsnRecipient& recipient : request.recipients)
     if (wants(recipient)) recipients.push_back(&recipient);
   if (recipients.empty()) return std::nullopt;
-  const bool any_failed = std::any_of(recipients.begin(), recipients.end(),
-                                      [](const DsnRecipient* r) { return r->action == DsnAction::failed; });
+  const bool any_failed =
+      std::any_of(recipients.begin(), recipients.end(),
+                  [](const DsnRecipient* r) { return r->action == DsnAction::failed; });
 
   // RFC 3461 §4.3: RET=FULL returns the message, RET=HDRS (or none: the
   // MTA's choice, §6.3) the header section only.
@@ -246,8 +265,9 @@ std::optional<DsnMessage> make_dsn(const DsnRequest& request) {
   const std::string id = id_text(request.unique);
   const std::string stem = "=_dsn_" + id_text(request.unique, true).substr(0, kMaxBoundaryId);
   std::string boundary = stem;
-  for (unsigned attempt = 1; text.find(boundary) != std::string::npos || status.find(boundary) != std::string::npos ||
-                             returned.find(boundary) != std::string_view::npos;
+  for (unsigned attempt = 1;
+       text.find(boundary) != std::string::npos || status.find(boundary) != std::string::npos ||
+       returned.find(boundary) != std::string_view::npos;
        ++attempt)
     boundary = stem + "_" + std::to_string(attempt);
 
@@ -257,7 +277,8 @@ std::optional<DsnMessage> make_dsn(const DsnRequest& request) {
   std::string& out = message.content;
   out += "From: Mail Delivery System <MAILER-DAEMON@" + sanitized(request.reporting_mta) + ">\r\n";
   out += field("To", "<" + request.sender + ">");
-  out += field("Subject", any_failed ? "Undelivered Mail Returned to Sender" : "Delayed Mail (still being retried)");
+  out += field("Subject", any_failed ? "Undelivered Mail Returned to Sender"
+                                     : "Delayed Mail (still being retried)");
   out += field("Date", date_time(request.now));
   out += field("Message-ID", "<" + id + "@" + request.reporting_mta + ">");
   out += "MIME-Version: 1.0\r\n";
@@ -265,7 +286,8 @@ std::optional<DsnMessage> make_dsn(const DsnRequest& request) {
   // must not answer it.
   out += "Auto-Submitted: auto-replied\r\n";
   // RFC 6522 §3: multipart/report, its report-type the second part's.
-  out += "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"" + boundary + "\"\r\n";
+  out += "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"" +
+         boundary + "\"\r\n";
   // RFC 2045 §6.4: a multipart is labelled with the widest encoding of its
   // parts.
   if (eight_bit) out += "Content-Transfer-Encoding: 8bit\r\n";
@@ -279,7 +301,8 @@ std::optional<DsnMessage> make_dsn(const DsnRequest& request) {
   out += status;
   out += "\r\n--" + boundary + "\r\n";
   out += full ? "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n"
-              : "Content-Description: Undelivered Message Headers\r\nContent-Type: text/rfc822-headers\r\n";
+              : "Content-Description: Undelivered Message Headers\r\nContent-Type: "
+                "text/rfc822-headers\r\n";
   // RFC 2046 §5.2.1: message/rfc822 may be 7bit, 8bit or binary, never
   // encoded; 8bit is what the original came as (8BITMIME, or RFC 6532 UTF-8
   // header fields). Its lines are returned as they came, even over 998.

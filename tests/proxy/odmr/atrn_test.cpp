@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "opes/odmr/atrn.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace opes::odmr;
 
@@ -44,23 +44,27 @@ TEST_CASE("labels of one octet and of exactly 63 octets are domains") {
 }
 
 TEST_CASE("each malformed domain is refused with a 501 text naming the problem") {
-  CHECK(error_of("x_y.example") == std::string(kSyntax) + "bad domain \"x_y.example\": a label holds \"_\"");
+  CHECK(error_of("x_y.example") ==
+        std::string(kSyntax) + "bad domain \"x_y.example\": a label holds \"_\"");
   CHECK(error_of("example") ==
         std::string(kSyntax) + "bad domain \"example\": one label only (a domain has two or more)");
-  CHECK(error_of("example.org.") == std::string(kSyntax) + "bad domain \"example.org.\": ends in \".\"");
+  CHECK(error_of("example.org.") ==
+        std::string(kSyntax) + "bad domain \"example.org.\": ends in \".\"");
   CHECK(error_of("a..b") == std::string(kSyntax) + "bad domain \"a..b\": has an empty label");
   CHECK(error_of(".a.b") == std::string(kSyntax) + "bad domain \".a.b\": has an empty label");
   CHECK(error_of("-a.example") ==
         std::string(kSyntax) + "bad domain \"-a.example\": a label starts or ends with \"-\"");
   CHECK(error_of("a-.example") ==
         std::string(kSyntax) + "bad domain \"a-.example\": a label starts or ends with \"-\"");
-  CHECK(error_of("[192.0.2.1]") == std::string(kSyntax) + "bad domain \"[192.0.2.1]\": a label holds \"[\"");
+  CHECK(error_of("[192.0.2.1]") ==
+        std::string(kSyntax) + "bad domain \"[192.0.2.1]\": a label holds \"[\"");
   CHECK(error_of("caf\xc3\xa9.example") ==
         std::string(kSyntax) + "bad domain \"caf??.example\": a label holds octet 0xC3");
 }
 
 TEST_CASE("commas at either end, twice, or with spaces around them are refused") {
-  const std::string empty = std::string(kSyntax) + "an empty domain (a \",\" at either end or twice)";
+  const std::string empty =
+      std::string(kSyntax) + "an empty domain (a \",\" at either end or twice)";
   CHECK(error_of("example.org,") == empty);
   CHECK(error_of(",example.org") == empty);
   CHECK(error_of("example.org,,example.com") == empty);
@@ -69,7 +73,8 @@ TEST_CASE("commas at either end, twice, or with spaces around them are refused")
         std::string(kSyntax) + "bad domain \" example.com\": holds a space (none around \",\")");
   CHECK(error_of("example.org ,example.com") ==
         std::string(kSyntax) + "bad domain \"example.org \": holds a space (none around \",\")");
-  CHECK(error_of(" ") == std::string(kSyntax) + "bad domain \" \": holds a space (none around \",\")");
+  CHECK(error_of(" ") ==
+        std::string(kSyntax) + "bad domain \" \": holds a space (none around \",\")");
 }
 
 TEST_CASE("a label over 63 octets, a domain over the limit and too many domains are refused") {
@@ -86,9 +91,11 @@ TEST_CASE("a label over 63 octets, a domain over the limit and too many domains 
   limits.max_domains = 2;
   limits.max_domain = 11;
   CHECK(parse_atrn_domains("a.example,b.example", limits));
-  CHECK(error_of("a.example,b.example,c.example", limits) == std::string(kSyntax) + "more than 2 domains");
+  CHECK(error_of("a.example,b.example,c.example", limits) ==
+        std::string(kSyntax) + "more than 2 domains");
   // Repeats count too: the bound is on the work, before duplicates are dropped.
-  CHECK(error_of("a.example,a.example,a.example", limits) == std::string(kSyntax) + "more than 2 domains");
+  CHECK(error_of("a.example,a.example,a.example", limits) ==
+        std::string(kSyntax) + "more than 2 domains");
   CHECK(error_of("ab.example.x", limits) ==
         std::string(kSyntax) + "bad domain \"ab.example.x\": longer than 11 octets");
 }
@@ -96,7 +103,8 @@ TEST_CASE("a label over 63 octets, a domain over the limit and too many domains 
 TEST_CASE("a refused domain is shown without control characters or quotes") {
   CHECK(error_of(std::string("a\r\nb.example")) ==
         std::string(kSyntax) + "bad domain \"a??b.example\": a label holds octet 0x0D");
-  CHECK(error_of("a\"b.example") == std::string(kSyntax) + "bad domain \"a?b.example\": a label holds \"\"\"");
+  CHECK(error_of("a\"b.example") ==
+        std::string(kSyntax) + "bad domain \"a?b.example\": a label holds \"\"\"");
 }
 
 TEST_CASE("is_atrn_domain accepts what ATRN accepts, one domain at a time") {

@@ -1,6 +1,7 @@
+#include "opes/odmr/customers.hpp"
+
 #include <doctest/doctest.h>
 
-#include "opes/odmr/customers.hpp"
 #include "opes/sasl/server_exchange.hpp"
 
 using namespace opes::odmr;
@@ -21,7 +22,8 @@ constexpr std::string_view kDigest = "b913a602c7eda7a495b4e6e7334d3890";
 constexpr std::string_view kFile =
     "# ODMR customers\n"
     "\n"
-    "tim:{CRAM-MD5}d06d4e1b26fccaa4b0b61801132340a354b21152711fb604ca3e035e7015116b:tim.example,Mail.Tim.Example\r\n"
+    "tim:{CRAM-MD5}d06d4e1b26fccaa4b0b61801132340a354b21152711fb604ca3e035e7015116b:tim.example,"
+    "Mail.Tim.Example\r\n"
     "shop:{PLAIN}secret:shop.example\n"
     "   \n"
     "cust:{cleartext}wonderland:example.org,example.com,EXAMPLE.org\n";
@@ -65,10 +67,10 @@ TEST_CASE("a {CRAM-MD5} customer's contexts give RFC 2195's digest and pass a CR
   using opes::sasl::Mechanism;
   using opes::sasl::Outcome;
   using opes::sasl::ServerExchange;
-  ServerExchange exchange(Mechanism::cram_md5, customers.credentials(),
-                          ChallengeSource{[] { return std::uint64_t{1896}; },
-                                          [] { return std::int64_t{697170952}; },
-                                          "postoffice.reston.mci.net"});
+  ServerExchange exchange(
+      Mechanism::cram_md5, customers.credentials(),
+      ChallengeSource{[] { return std::uint64_t{1896}; }, [] { return std::int64_t{697170952}; },
+                      "postoffice.reston.mci.net"});
   CHECK(exchange.start(std::nullopt).challenge == kChallenge);
   const Outcome outcome = exchange.step("tim " + std::string(kDigest));
   CHECK(outcome.kind == Outcome::Kind::accepted);
@@ -91,14 +93,17 @@ TEST_CASE("all_domains lists every customer domain once, sorted") {
 }
 
 TEST_CASE("each malformed line is named by its number and cause") {
-  CHECK(error_of("a:{PLAIN}x:a.example\nno colon here\n") == "line 2: expected user:{SCHEME}secret:domain,domain");
+  CHECK(error_of("a:{PLAIN}x:a.example\nno colon here\n") ==
+        "line 2: expected user:{SCHEME}secret:domain,domain");
   CHECK(error_of("a:{PLAIN}x\n") == "line 1: no domains (user:{SCHEME}secret:domain,domain)");
   CHECK(error_of("a:{PLAIN}x:\n") == "line 1: no domains (user:{SCHEME}secret:domain,domain)");
-  CHECK(error_of("a:{PLAIN}x:a.example:1000\n") == "line 1: a fourth field (user:{SCHEME}secret:domain,domain)");
+  CHECK(error_of("a:{PLAIN}x:a.example:1000\n") ==
+        "line 1: a fourth field (user:{SCHEME}secret:domain,domain)");
   CHECK(error_of(":{PLAIN}x:a.example\n") == "line 1: empty user name");
   CHECK(error_of("a:plaintext:a.example\n") ==
         "line 1: the password must start with a {SCHEME}: {PLAIN} or {CRAM-MD5}");
-  CHECK(error_of("a:{SHA512-CRYPT}x:a.example\n") == "line 1: unknown scheme {SHA512-CRYPT} (PLAIN or CRAM-MD5)");
+  CHECK(error_of("a:{SHA512-CRYPT}x:a.example\n") ==
+        "line 1: unknown scheme {SHA512-CRYPT} (PLAIN or CRAM-MD5)");
   CHECK(error_of("a:{CRAM-MD5}abcd:a.example\n") ==
         "line 1: a {CRAM-MD5} secret is 64 hex digits (doveadm pw -s CRAM-MD5)");
   CHECK(error_of("a:{PLAIN}:a.example\n") == "line 1: empty password");
@@ -107,15 +112,18 @@ TEST_CASE("each malformed line is named by its number and cause") {
 
 TEST_CASE("each malformed domain is refused by ATRN's rules, naming the line") {
   CHECK(error_of("a:{PLAIN}x:a..b\n") == "line 1: bad domain \"a..b\": has an empty label");
-  CHECK(error_of("a:{PLAIN}x:x_y.example\n") == "line 1: bad domain \"x_y.example\": a label holds \"_\"");
+  CHECK(error_of("a:{PLAIN}x:x_y.example\n") ==
+        "line 1: bad domain \"x_y.example\": a label holds \"_\"");
   CHECK(error_of("a:{PLAIN}x:localhost\n") ==
         "line 1: bad domain \"localhost\": one label only (a domain has two or more)");
   CHECK(error_of("a:{PLAIN}x:a.example.\n") == "line 1: bad domain \"a.example.\": ends in \".\"");
-  CHECK(error_of("a:{PLAIN}x:a.example,\n") == "line 1: an empty domain (a \",\" at either end or twice)");
+  CHECK(error_of("a:{PLAIN}x:a.example,\n") ==
+        "line 1: an empty domain (a \",\" at either end or twice)");
   CHECK(error_of("a:{PLAIN}x:a.example, b.example\n") ==
         "line 1: bad domain \" b.example\": holds a space (none around \",\")");
   CHECK(error_of("a:{PLAIN}x:" + std::string(64, 'x') + ".example\n") ==
-        "line 1: bad domain \"" + std::string(64, 'x') + ".example\": a label is longer than 63 octets");
+        "line 1: bad domain \"" + std::string(64, 'x') +
+            ".example\": a label is longer than 63 octets");
 }
 
 TEST_CASE("a domain owned twice names both customers and a user twice is refused") {
@@ -135,8 +143,10 @@ TEST_CASE("the file's size, line length, user count, name length and domain coun
   CHECK(error_of("#" + std::string(40, 'x') + "\n", limits) == "line 1: longer than 40 octets");
   CHECK(error_of("a:{PLAIN}1:a.example\nb:{PLAIN}2:b.example\nc:{PLAIN}3:c.example\n", limits) ==
         "line 3: more than 2 users");
-  CHECK(error_of("abcdefghi:{PLAIN}1:a.example\n", limits) == "line 1: user name longer than 8 octets");
-  CHECK(error_of("a:{PLAIN}1:a.example,b.example,c.example\n", limits) == "line 1: more than 2 domains");
+  CHECK(error_of("abcdefghi:{PLAIN}1:a.example\n", limits) ==
+        "line 1: user name longer than 8 octets");
+  CHECK(error_of("a:{PLAIN}1:a.example,b.example,c.example\n", limits) ==
+        "line 1: more than 2 domains");
   CHECK(parse_customers("a:{PLAIN}1:a.example,b.example\nb:{PLAIN}2:c.example\n", limits));
 }
 

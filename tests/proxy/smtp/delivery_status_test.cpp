@@ -44,11 +44,14 @@ std::string content_of(const DsnRequest& request) {
   return message->content;
 }
 
-bool has(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+bool has(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
 
 std::size_t count(std::string_view text, std::string_view part) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1)) ++n;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1))
+    ++n;
   return n;
 }
 
@@ -151,7 +154,8 @@ TEST_CASE("RFC 3461 4.1: a recipient whose NOTIFY excludes the event is left out
   CHECK_FALSE(has(content, "never@customer.example"));
   CHECK_FALSE(has(content, "sd@customer.example"));
   CHECK(has(content, "Final-Recipient: rfc822;failure@customer.example\r\n"));
-  CHECK(has(content, "Final-Recipient: rfc822;bob@customer.example\r\n"));  // no NOTIFY: FAILURE and DELAY
+  CHECK(has(content,
+            "Final-Recipient: rfc822;bob@customer.example\r\n"));  // no NOTIFY: FAILURE and DELAY
 
   request.recipients = {never, success_delay};
   CHECK_FALSE(make_dsn(request));
@@ -199,8 +203,9 @@ TEST_CASE("RFC 3461 4.3: RET=FULL returns the whole message, otherwise its heade
   request.sender_dsn_parameters = "ENVID=x RET=full";
   const std::string full = content_of(request);
   const std::string boundary = boundary_of(full);
-  CHECK(has(full, "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n\r\n" +
-                      std::string(kOriginal) + "\r\n--" + boundary + "--\r\n"));
+  CHECK(
+      has(full, "Content-Description: Undelivered Message\r\nContent-Type: message/rfc822\r\n\r\n" +
+                    std::string(kOriginal) + "\r\n--" + boundary + "--\r\n"));
   CHECK_FALSE(has(full, "text/rfc822-headers"));
 
   request.sender_dsn_parameters = "RET=HDRS";
@@ -221,9 +226,11 @@ TEST_CASE("a delay warning has its subject, action, status and Will-Retry-Until"
   request.retry_until = sys_days{2026y / 12 / 9} + 18h;
   const std::string content = content_of(request);
   CHECK(has(content, "\r\nSubject: Delayed Mail (still being retried)\r\n"));
-  CHECK(has(content, "Action: delayed\r\nStatus: 4.4.1\r\nRemote-MTA: dns; mx.customer.example\r\n"
-                     "Will-Retry-Until: Wed, 09 Dec 2026 18:00:00 +0000\r\n"));
-  CHECK(has(content, "\r\nretried until Wed, 09 Dec 2026 18:00:00 +0000. You need not send it again.\r\n"));
+  CHECK(has(content,
+            "Action: delayed\r\nStatus: 4.4.1\r\nRemote-MTA: dns; mx.customer.example\r\n"
+            "Will-Retry-Until: Wed, 09 Dec 2026 18:00:00 +0000\r\n"));
+  CHECK(has(content,
+            "\r\nretried until Wed, 09 Dec 2026 18:00:00 +0000. You need not send it again.\r\n"));
   CHECK_FALSE(has(content, "Diagnostic-Code"));
   CHECK(has(content, "<bob@customer.example>: 4.4.1\r\n"));
 
@@ -258,7 +265,8 @@ TEST_CASE("without a remote MTA or a diagnostic those fields are left out") {
 
 TEST_CASE("a status not of RFC 3463's form becomes the action's generic code") {
   DsnRequest request = simple();
-  for (const char* bad : {"", "550", "5.1", "5.1.1.1", "6.1.1", "5.1234.1", "5..1", "5.1.", "x.1.1"}) {
+  for (const char* bad :
+       {"", "550", "5.1", "5.1.1.1", "6.1.1", "5.1234.1", "5..1", "5.1.", "x.1.1"}) {
     request.recipients[0].status = bad;
     CHECK(has(content_of(request), "\r\nStatus: 5.0.0\r\n"));
   }
@@ -285,7 +293,8 @@ TEST_CASE("a multi-line reply becomes one Diagnostic-Code, folded at spaces") {
 
 TEST_CASE("no generated line is over 998 octets: long words are cut, long texts bounded") {
   DsnRequest request = simple();
-  request.recipients[0].diagnostic = "550 " + std::string(1500, 'x') + " tail " + std::string(5000, 'y');
+  request.recipients[0].diagnostic =
+      "550 " + std::string(1500, 'x') + " tail " + std::string(5000, 'y');
   request.recipients[0].address = std::string(1200, 'a') + "@customer.example";
   request.explanation = std::string(1100, 'e');
   request.reporting_mta = "gateway.example";
@@ -317,7 +326,8 @@ TEST_CASE("an 8-bit original returned in full is labelled 8bit, part and whole")
   REQUIRE(message);
   CHECK(message->eight_bit);
   CHECK(count(message->content, "Content-Transfer-Encoding: 8bit\r\n") == 2);
-  CHECK(has(message->content, "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + original));
+  CHECK(has(message->content,
+            "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + original));
 
   request.original = "Subject: plain\r\n\r\n\xc3\xa9t\xc3\xa9\r\n";  // 8-bit only in the body
   request.sender_dsn_parameters = "RET=HDRS";
@@ -327,10 +337,13 @@ TEST_CASE("an 8-bit original returned in full is labelled 8bit, part and whole")
   CHECK_FALSE(has(message->content, "Content-Transfer-Encoding"));
 }
 
-TEST_CASE("RFC 2046 5.1.1: the boundary is not in the original, and its lines are exactly the delimiters") {
+TEST_CASE(
+    "RFC 2046 5.1.1: the boundary is not in the original, and its lines are exactly the "
+    "delimiters") {
   DsnRequest request = simple();
   request.sender_dsn_parameters = "RET=FULL";
-  const std::string original = std::string(kOriginal) + "--=_dsn_20261205183005.A1\r\n=_dsn_20261205183005.A1_1\r\n";
+  const std::string original =
+      std::string(kOriginal) + "--=_dsn_20261205183005.A1\r\n=_dsn_20261205183005.A1_1\r\n";
   request.original = original;
   const std::string content = content_of(request);
   const std::string boundary = boundary_of(content);
@@ -341,8 +354,10 @@ TEST_CASE("RFC 2046 5.1.1: the boundary is not in the original, and its lines ar
   CHECK(content.substr(content.size() - boundary.size() - 8) == "\r\n--" + boundary + "--\r\n");
   // The parts sit between the delimiters in order.
   const std::size_t first = content.find("--" + boundary + "\r\nContent-Description: Notification");
-  const std::size_t second = content.find("--" + boundary + "\r\nContent-Description: Delivery report");
-  const std::size_t third = content.find("--" + boundary + "\r\nContent-Description: Undelivered Message\r\n");
+  const std::size_t second =
+      content.find("--" + boundary + "\r\nContent-Description: Delivery report");
+  const std::size_t third =
+      content.find("--" + boundary + "\r\nContent-Description: Undelivered Message\r\n");
   CHECK(first != std::string::npos);
   CHECK(first < second);
   CHECK(second < third);
