@@ -169,7 +169,11 @@ boost::asio::awaitable<Reply> send_dsn(GatewayContext& context, const smtp::DsnM
                                      context.destination_tls[index], context.config.hostname, hold);
   };
   auto delivery = make_routing_delivery(config.routing, open, nullptr);
-  GeneratedMessage message{smtp::PathArgument{"", {}}, {smtp::PathArgument{dsn.recipient, {}}}, dsn.content};
+  // RFC 6152: an 8-bit original returned whole goes with BODY=8BITMIME.
+  std::vector<smtp::MailParameter> body;
+  if (dsn.eight_bit) body.push_back({"BODY", "8BITMIME"});
+  GeneratedMessage message{smtp::PathArgument{"", std::move(body)}, {smtp::PathArgument{dsn.recipient, {}}},
+                           dsn.content};
   Reply reply = co_await delivery->send_generated(message);
   co_await delivery->quit();
   co_return reply;

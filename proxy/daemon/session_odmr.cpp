@@ -14,6 +14,7 @@
 #include "odmr_release.hpp"
 #include "odmr_runtime.hpp"
 #include "opes/odmr/atrn.hpp"
+#include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
 #include "smtp_session_impl.hpp"
 

@@ -17,25 +17,55 @@
 // their folder was not yet synced) are removed and logged; unreadable
 // records are moved aside to ROOT/damaged/ and logged, never lost.
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ocp/expected.hpp"
 #include "opes/queue/hold_store.hpp"
 
 namespace opes::queue {
 
+/// How the committer makes one batch durable. Each runs two steps: the
+/// files' data before they are renamed into held/ (else a crash could leave
+/// a record naming a content cut short), then the folders' entries.
+enum class SyncMethod {
+  /// syncfs(2) on the queue's filesystem, once for the data, once for the
+  /// folders: two calls whatever the batch holds, but they flush every dirty
+  /// page of that filesystem, not only the queue's.
+  syncfs,
+  /// fdatasync(2) of each file, then fsync(2) of each folder, one after the
+  /// other from the committer thread.
+  fdatasync_each,
+  /// The same calls made in parallel from a few threads, so that the
+  /// filesystem's journal can take several into one commit.
+  fdatasync_parallel,
+};
+
 struct DirectoryStoreOptions {
   std::filesystem::path root;
   RecordLimits record_limits;
   /// false only in tests that want to see the effect of no fsync at all.
   bool fsync = true;
+  SyncMethod sync_method = SyncMethod::syncfs;
+  /// A content over this size is refused by write() and by content().
+  std::uint64_t max_content = std::uint64_t{1} << 30;
+  /// What recovery did and what failed later, for the daemon's log; called
+  /// on the opening thread and on the committer thread. Events: "tmp-removed",
+  /// "content-without-record", "record-without-content", "damaged",
+  /// "unknown-file", "recovered" (the summary), "commit-failed".
+  std::function<void(std::string_view event, std::string_view detail)> log;
 };
 
-/// Creates the folders when missing, recovers, and starts the committer
-/// thread (stopped by the destructor after the pending commits finished).
-/// The error names the path and the cause.
+/// Creates the folders when missing, takes ROOT/lock (flock: one store a
+/// root, in this process or another, since recovery removes tmp/), recovers,
+/// and starts the committer thread (stopped by the destructor after the
+/// pending commits finished and their callbacks ran). The error names the
+/// path and the cause. Writers must not be committed after the store is
+/// destroyed (their `done` is then called at once with an error).
 ocp::Expected<std::unique_ptr<HoldStore>, std::string> open_directory_store(DirectoryStoreOptions options);
 
 }  // namespace opes::queue

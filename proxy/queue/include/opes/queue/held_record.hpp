@@ -6,6 +6,25 @@
 // entry exist. A text file of `Key: value` lines (like the spool's
 // Envelope-To/Envelope-DSN fields), read strictly and with limits, since a
 // damaged or hostile file must give an error, never a crash.
+//
+// The format (version 1), one field a line, LF-terminated, the value being
+// everything after ": " (addresses may hold spaces in a quoted local part,
+// RFC 5321 §4.1.2), "Key:" alone for an empty value:
+//
+//   Version: 1                      always the first line
+//   Id, Domain, Sender, Sender-DSN, Transaction, Received (seconds since
+//   the epoch), Attempts, Delay-Warned (yes/no), Origin-Address,
+//   Origin-Port, Origin-Peer, Origin-TLS (yes/no), Origin-TLS-Cipher,
+//   Origin-HELO, Origin-ESMTP (yes/no), Origin-Authenticated,
+//   Origin-Protocol                 each exactly once, in any order
+//   Recipient: a@example.org        one a recipient, in order
+//   Recipient-DSN: NOTIFY=NEVER     optional, right after its Recipient
+//
+// Values never contain CR, LF or another control character (octets below
+// 0x20 and 0x7F); octets above 0x7F pass (RFC 6531 addresses). The
+// serializer refuses such values rather than escaping them: nothing the
+// gateway accepted from SMTP can hold them, so a record that does is a
+// programming error to report, not data to transform.
 
 #include <chrono>
 #include <cstddef>
@@ -58,7 +77,10 @@ struct RecordLimits {
   std::size_t max_recipients = 1000;
 };
 
-std::string serialize_record(const HeldRecord& record);
+/// The error names the field: "Sender: control character in the value".
+/// Refused too: an id outside [A-Za-z0-9._-] or over 64 octets, an empty
+/// domain, no recipient, a received time before the epoch.
+ocp::Expected<std::string, std::string> serialize_record(const HeldRecord& record);
 /// The error names the line: "line 4: unknown key Foo".
 ocp::Expected<HeldRecord, std::string> parse_record(std::string_view text, const RecordLimits& limits = {});
 
