@@ -21,7 +21,7 @@ ocp::Expected<std::unique_ptr<OdmrRuntime>, std::string> open_odmr_runtime(const
   queue::DirectoryStoreOptions options;
   options.root = settings.queue;
   options.log = [](std::string_view event, std::string_view detail) {
-    log(LogLevel::warning, event, {{"queue", detail}});
+    log(LogLevel::warning, event, {{"queue", std::string(detail)}});
   };
   auto store = queue::open_directory_store(std::move(options));
   if (!store) return ocp::unexpected(store.error());
