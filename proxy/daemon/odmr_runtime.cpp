@@ -21,7 +21,12 @@ ocp::Expected<std::unique_ptr<OdmrRuntime>, std::string> open_odmr_runtime(const
   queue::DirectoryStoreOptions options;
   options.root = settings.queue;
   options.log = [](std::string_view event, std::string_view detail) {
-    log(LogLevel::warning, event, {{"queue", std::string(detail)}});
+    // "recovered" is the summary at every start; the rest are repairs.
+    const LogLevel level = event == "recovered"       ? LogLevel::info
+                           : event == "commit-failed" ? LogLevel::error
+                                                      : LogLevel::warning;
+    const std::string name = "odmr.queue_" + std::string(event);
+    log(level, name, {{"detail", std::string(detail)}});
   };
   auto store = queue::open_directory_store(std::move(options));
   if (!store) return ocp::unexpected(store.error());
