@@ -224,8 +224,14 @@ boost::asio::awaitable<void> release_to_customer(GatewayContext& context, MailSt
       (void)store.release(entry, false);
       continue;
     }
-    EntryOutcome outcome = rescan ? co_await rescan_entry(context, *rescan, delivery, ids, entry, *content)
-                                  : co_await deliver_entry(delivery, entry, *content);
+    // GCC 12 miscompiles co_await in both arms of ?: (the outcome came out
+    // garbage and status_of crashed): one co_await per statement.
+    EntryOutcome outcome;
+    if (rescan) {
+      outcome = co_await rescan_entry(context, *rescan, delivery, ids, entry, *content);
+    } else {
+      outcome = co_await deliver_entry(delivery, entry, *content);
+    }
     std::vector<queue::HeldRecipient> deferred;
     std::vector<smtp::DsnRecipient> failed;
     for (std::size_t i = 0; i < entry.recipients.size(); ++i) {
