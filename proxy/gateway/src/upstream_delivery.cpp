@@ -167,6 +167,15 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<void> quit() override {
     if (!session_) co_return;
+    // RFC 2645 §5.2.1: an ODMR customer (port 0) that got a 250 to ATRN
+    // without held mail is sent "a QUIT following the EHLO". HOST sessions
+    // without a MAIL just say QUIT.
+    if (upstream_.port == 0 && std::exchange(hello_pending_, false)) {
+      if (auto greeted = co_await after_greeting(false); !greeted) {
+        drop();
+        co_return;
+      }
+    }
     if (session_->core().may_send(ClientStep::quit)) {
       (void)session_->core().quit();
       (void)co_await session_->exchange();

@@ -451,6 +451,80 @@ def atrn_gets_a_single_line_250_and_a_greeting_sent_in_the_same_write_is_not_los
         check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
 
 
+@case
+def with_no_mail_reverse_atrn_without_mail_gets_250_then_ehlo_and_quit(paths):
+    with odmr_gateway(paths, odmr={"no_mail": "reverse"}) as gateway:
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        reply = customer.atrn("example.org")
+        check(reply.startswith(b"250 "), f"ATRN with no mail, no_mail reverse: {reply!r}")
+        hello = customer.serve()
+        check(hello is not None and hello.startswith(b"EHLO "), f"EHLO: {hello!r}")
+        check(customer.received == [], f"nothing to deliver: {customer.received}")
+        customer.close()
+        check(gateway.proxy.logged("event=odmr.released") and gateway.proxy.logged("entries=0"),
+              gateway.proxy.log())
+
+
+@case
+def a_customer_that_drops_the_connection_after_the_250_keeps_its_mail_for_the_next_atrn(paths):
+    with odmr_gateway(paths) as gateway:
+        for n in (1, 2):
+            hold(gateway, [f"user{n}@example.org"], message(n, [f"user{n}@example.org"]))
+        dropping = Customer(gateway.odmr_port)
+        dropping.login()
+        check(dropping.atrn("example.org").startswith(b"250 "), "ATRN")
+        dropping.close()
+        check(gateway.proxy.logged("event=odmr.reversal_failed"), gateway.proxy.log())
+        check(len(gateway.held()) == 2, f"both still held: {gateway.held()}")
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), f"the next ATRN\n{gateway.logs()}")
+        customer.serve()
+        customer.close()
+        ids = sorted(message_id(m["data"]) for m in customer.received)
+        check(ids == ["<odmr-1@example.net>", "<odmr-2@example.net>"], f"both delivered: {ids}")
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def a_customer_that_never_greets_is_given_up_after_reply_timeout_seconds_and_the_mail_stays(paths):
+    with odmr_gateway(paths, odmr={"reply_timeout_seconds": 1}) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"]))
+        silent = Customer(gateway.odmr_port)
+        silent.login()
+        check(silent.atrn("example.org").startswith(b"250 "), "ATRN")
+        started = time.time()
+        check(gateway.proxy.logged("event=odmr.reversal_failed", timeout=10), gateway.proxy.log())
+        check(time.time() - started < 8, "given up after about a second")
+        silent.close()
+        check(len(gateway.held()) == 1, f"still held: {gateway.held()}")
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), f"the next ATRN\n{gateway.logs()}")
+        customer.serve()
+        customer.close()
+        check([message_id(m["data"]) for m in customer.received] == ["<odmr-1@example.net>"], "delivered")
+
+
+@case
+def atrn_while_another_session_takes_the_domains_mail_gets_450(paths):
+    with odmr_gateway(paths) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"]))
+        first = Customer(gateway.odmr_port)
+        first.login()
+        check(first.atrn("example.org").startswith(b"250 "), "the first ATRN")
+        second = Customer(gateway.odmr_port)
+        second.login()
+        reply = second.atrn("example.org")
+        check(reply.startswith(b"450 "), f"ATRN while the first session has the mail: {reply!r}")
+        second.close()
+        first.serve()  # the greeting only now
+        first.close()
+        check([message_id(m["data"]) for m in first.received] == ["<odmr-1@example.net>"], "delivered once")
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
 # ---- crash safety -----------------------------------------------------------
 
 
@@ -530,7 +604,8 @@ def a_550_for_one_recipient_bounces_it_and_a_451_for_the_message_keeps_it_for_th
         check(len(held) == 1, f"the deferred message is still held: {held}")
         with open(held[0]) as f:
             record = f.read()
-        check("later@example.org" in record, record)
+        check("Recipient: later@example.org" in record, record)
+        check(re.search(r"^Attempts: 1$", record, re.M), "the deferral is counted\n" + record)
 
         later = Customer(gateway.odmr_port)
         later.login()
@@ -559,6 +634,23 @@ def a_message_held_past_max_hold_seconds_bounces_with_status_4_4_7(paths):
         deadline = time.time() + 5
         while gateway.queue_files() and time.time() < deadline:
             time.sleep(0.1)
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def a_delay_warning_goes_once_before_the_bounce(paths):
+    with odmr_gateway(paths, odmr={"max_hold_seconds": 4, "sweep_interval_seconds": 1,
+                                   "delay_warning_seconds": 1}) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"]))
+        first = dsns(gateway.sink, 1, timeout=5)
+        check(len(first) == 1, f"the delay warning: {len(first)}\n{gateway.logs()}")
+        check("Action: delayed" in first[0] and f"X-Rcpt-Args: <{SENDER}>" in first[0], first[0])
+        check(len(gateway.held()) == 1, "still held after the warning")
+        both = dsns(gateway.sink, 2, timeout=10)
+        check(len(both) == 2, f"the warning and the bounce: {len(both)}\n{gateway.logs()}")
+        bounce = next(d for d in both if "Action: failed" in d)
+        check("Status: 4.4.7" in bounce, bounce)
+        check(len(dsns(gateway.sink, 3, timeout=2)) == 2, "one warning only")
         check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
 
 
