@@ -119,7 +119,7 @@ boost::asio::awaitable<EntryOutcome> rescan_entry(GatewayContext& context, const
 
 /// RFC 3463's status of a reply ("5.1.1"), when its first line starts with one.
 std::string status_of(const Reply& reply) {
-  const std::string& first = reply.lines.empty() ? std::string() : reply.lines.front();
+  const std::string first = reply.lines.empty() ? std::string() : reply.lines.front();
   const std::string word = first.substr(0, first.find(' '));
   const bool shaped = word.size() >= 5 && word.size() <= 9 && word[1] == '.' &&
                       (word[0] == '2' || word[0] == '4' || word[0] == '5') &&
@@ -224,8 +224,7 @@ boost::asio::awaitable<void> release_to_customer(GatewayContext& context, MailSt
       (void)store.release(entry, false);
       continue;
     }
-    // GCC 12 miscompiles co_await in both arms of ?: (the outcome came out
-    // garbage and status_of crashed): one co_await per statement.
+    // Not one conditional co_await expression: GCC 12 mishandles those.
     EntryOutcome outcome;
     if (rescan) {
       outcome = co_await rescan_entry(context, *rescan, delivery, ids, entry, *content);
