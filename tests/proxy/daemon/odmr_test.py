@@ -18,13 +18,14 @@ import shutil
 import signal
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gateway_harness import (GTUBE, STAMP_URI, FILTER_URI, Failure, Gateway, Sink, check,  # noqa: E402
-                             run_case, START_TIMEOUT)
+from gateway_harness import (GTUBE, QUARANTINE_MARK, QUARANTINE_URI, STAMP_URI, FILTER_URI,  # noqa: E402
+                             Failure, Gateway, Sink, check, run_case, START_TIMEOUT)
 
 CASES = {}
 
@@ -46,12 +47,13 @@ def message(number, recipients, subject=None, body="Held for the customer.\r\n")
             f"Message-ID: <odmr-{number}@example.net>\r\n\r\n{body}").encode()
 
 
-def odmr_gateway(paths, odmr=None, proxy_services=None, groups=(), customers=CUSTOMERS):
+def odmr_gateway(paths, odmr=None, proxy_services=None, groups=(), customers=CUSTOMERS, tls=False):
     """A Gateway whose proxy has an SMTP listener (first) and an odmr
     listener (second), the customers file and the hold queue `hold` beside
     its configuration; `odmr`: keys over the defaults of the odmr object;
-    `groups`: more service groups. gateway.odmr_port is the odmr
-    listener's port once it has started."""
+    `groups`: more service groups; `tls`: a self-signed certificate for
+    gateway.test (gateway.certificate), so that STARTTLS is offered.
+    gateway.odmr_port is the odmr listener's port once it has started."""
     settings = {"customers": "customers", "queue": "hold", "atrn_interval_seconds": 0,
                 "reply_timeout_seconds": 20, **(odmr or {})}
 
@@ -62,6 +64,13 @@ def odmr_gateway(paths, odmr=None, proxy_services=None, groups=(), customers=CUS
                                  {"address": "127.0.0.1", "port": 0, "protocol": "odmr"}]
         document["odmr"] = settings
         document["callout"]["service_groups"] += list(groups)
+        if tls:
+            gateway.certificate = os.path.join(gateway.folder.name, "proxy-cert.pem")
+            key = os.path.join(gateway.folder.name, "proxy-key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=gateway.test", "-addext", "subjectAltName=DNS:gateway.test",
+                            "-keyout", key, "-out", gateway.certificate], check=True, capture_output=True)
+            document["tls"] = {"certificate": gateway.certificate, "private_key": key}
 
     return OdmrGateway(paths, proxy_services=proxy_services, proxy_customize=customize)
 
@@ -196,6 +205,19 @@ class Customer:
         digest = hmac.new(secret.encode(), base64.b64decode(challenge[4:].strip()), hashlib.md5).hexdigest()
         done = self.command(base64.b64encode(f"{user} {digest}".encode()).decode())
         check(done.startswith(b"235 "), f"CRAM-MD5 response: {done!r}")
+
+    def starttls(self, cafile):
+        """STARTTLS (RFC 3207) after EHLO; EHLO again over TLS, its reply."""
+        ready = self.command("STARTTLS")
+        check(ready.startswith(b"220 "), f"STARTTLS: {ready!r}")
+        context = ssl.create_default_context(cafile=cafile)
+        self.socket = context.wrap_socket(self.socket, server_hostname="gateway.test")
+        return self.command("EHLO customer.test")
+
+    def login_plain(self, user=CUSTOMER, secret=SECRET):
+        token = base64.b64encode(f"\0{user}\0{secret}".encode()).decode()
+        done = self.command(f"AUTH PLAIN {token}")
+        check(done.startswith(b"235 "), f"AUTH PLAIN: {done!r}")
 
     def atrn(self, domains, greeting_behind=False):
         """ATRN; with `greeting_behind` the reversed session's 220 goes in
@@ -525,6 +547,32 @@ def atrn_while_another_session_takes_the_domains_mail_gets_450(paths):
         check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
 
 
+@case
+def plain_is_offered_only_after_starttls_and_the_reversal_stays_encrypted(paths):
+    with odmr_gateway(paths, tls=True) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"],
+                                                    body="..two dots\r\n.one dot\r\nlast\r\n"))
+        customer = Customer(gateway.odmr_port)
+        ehlo = customer.greeted()
+        check(b"STARTTLS" in ehlo and b"PLAIN" not in ehlo, f"plain text EHLO: {ehlo!r}")
+        token = base64.b64encode(f"\0{CUSTOMER}\0{SECRET}".encode()).decode()
+        refused = customer.command(f"AUTH PLAIN {token}")
+        check(refused.startswith(b"5"), f"AUTH PLAIN without TLS: {refused!r}")
+        ehlo = customer.starttls(gateway.certificate)
+        check(b"AUTH" in ehlo and b"PLAIN" in ehlo and b"ATRN" in ehlo and b"STARTTLS" not in ehlo,
+              f"EHLO over TLS: {ehlo!r}")
+        customer.login_plain()
+        check(customer.atrn("example.org").startswith(b"250 "), "ATRN over TLS")
+        customer.serve()  # the reversed session on the same TLS connection
+        check(isinstance(customer.socket, ssl.SSLSocket), "still TLS")
+        customer.close()
+        check(len(customer.received) == 1, f"delivered over TLS: {customer.received}")
+        # RFC 5321 4.5.2: lines starting with a dot are doubled on the wire.
+        check(b"\r\n...two dots\r\n..one dot\r\nlast\r\n" in customer.received[0]["data"],
+              customer.received[0]["data"])
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
 # ---- crash safety -----------------------------------------------------------
 
 
@@ -680,6 +728,33 @@ def the_release_service_group_rescans_at_atrn_and_a_refused_message_bounces(path
 
 
 @case
+def a_quarantine_advice_at_release_keeps_the_message_aside_and_sends_the_customer_nothing(paths):
+    release = {"name": "release", "services": [{"name": "quarantine-filter", "uri": QUARANTINE_URI}],
+               "on_failure": "tempfail"}
+    stamp_only = [{"name": "header-stamp", "uri": STAMP_URI, "bypassable": True}]
+    with odmr_gateway(paths, odmr={"release_service_group": "release"}, proxy_services=stamp_only,
+                      groups=[release]) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"], body=f"{QUARANTINE_MARK}\r\n"))
+        hold(gateway, ["user@example.org"], message(2, ["user@example.org"]))
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), "ATRN")
+        customer.serve()
+        customer.close()
+        check([message_id(m["data"]) for m in customer.received] == ["<odmr-2@example.net>"],
+              f"only the other message: {[message_id(m['data']) for m in customer.received]}\n{gateway.logs()}")
+        deadline = time.time() + 5
+        while not gateway.quarantined() and time.time() < deadline:
+            time.sleep(0.1)
+        stored = gateway.quarantined()
+        check(len(stored) == 1, f"quarantined: {stored}\n{gateway.logs()}")
+        with open(stored[0], "rb") as f:
+            check(b"<odmr-1@example.net>" in f.read(), "the marked message is the one kept aside")
+        check(dsns(gateway.sink, 1, timeout=1) == [], "no DSN for a quarantined message")
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
 def a_message_for_two_customer_domains_is_held_twice_and_atrn_takes_one_domains_recipient(paths):
     with odmr_gateway(paths) as gateway:
         hold(gateway, ["a@example.org", "b@example.com"], message(1, ["a@example.org", "b@example.com"]))
@@ -700,4 +775,4 @@ def a_message_for_two_customer_domains_is_held_twice_and_atrn_takes_one_domains_
 
 
 if __name__ == "__main__":
-    sys.exit(run_case(CASES, errors=(OSError, smtplib.SMTPException)))
+    sys.exit(run_case(CASES, errors=(OSError, smtplib.SMTPException, ssl.SSLError)))
