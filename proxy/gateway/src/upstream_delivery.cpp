@@ -167,6 +167,14 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<void> quit() override {
     if (!session_) co_return;
+    if (upstream_.port == 0 && std::exchange(hello_pending_, false)) {
+      // ODMR with nothing to send (RFC 2645 §5.2.1: "send a QUIT following
+      // the EHLO"): the customer hears EHLO first all the same.
+      if (auto greeted = co_await after_greeting(false); !greeted) {
+        drop();
+        co_return;
+      }
+    }
     if (session_->core().may_send(ClientStep::quit)) {
       (void)session_->core().quit();
       (void)co_await session_->exchange();
