@@ -73,7 +73,8 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
 };
 
 /// Whether two configured listeners are the same socket (address and port
-/// as written; a service group change alone keeps the socket).
+/// as written, and the protocol for port 0; a service group change alone
+/// keeps the socket).
 bool same_socket(const Listener& a, const Listener& b);
 
 }  // namespace opes::proxy::daemon
