@@ -167,10 +167,9 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<void> quit() override {
     if (!session_) co_return;
-    // RFC 2645 §5.2.1: an ODMR customer (port 0) that got a 250 to ATRN
-    // without held mail is sent "a QUIT following the EHLO". HOST sessions
-    // without a MAIL just say QUIT.
     if (upstream_.port == 0 && std::exchange(hello_pending_, false)) {
+      // ODMR with nothing to send (RFC 2645 §5.2.1: "send a QUIT following
+      // the EHLO"): the customer hears EHLO first all the same.
       if (auto greeted = co_await after_greeting(false); !greeted) {
         drop();
         co_return;

@@ -169,7 +169,8 @@ void GroupCommitter::commit_batch(std::vector<CommitJob>& batch) {
     job.error = std::move(error);
   };
 
-  files::Result data = sync_ ? sync_data(batch) : files::Result{};
+  const bool any_live = std::any_of(batch.begin(), batch.end(), [](const CommitJob& job) { return job.error.empty(); });
+  files::Result data = sync_ && any_live ? sync_data(batch) : files::Result{};
   for (auto& job : batch) {
     job.content.fd.close();
     for (auto& record : job.records) record.fd.close();

@@ -112,6 +112,15 @@ Result replace_durably(const std::filesystem::path& temporary, const std::filesy
   return {};
 }
 
+ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> out;
+  std::error_code error;
+  std::filesystem::directory_iterator item(folder, error);
+  for (; !error && item != std::filesystem::directory_iterator(); item.increment(error)) out.push_back(item->path());
+  if (error) return ocp::unexpected("cannot list " + folder.string() + ": " + error.message());
+  return out;
+}
+
 Result remove_file(const std::filesystem::path& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ocp::unexpected(errno_text("cannot remove", path));
   return {};

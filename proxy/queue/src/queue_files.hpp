@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ocp/expected.hpp"
 
@@ -45,6 +46,8 @@ ocp::Expected<std::string, std::string> read_all(const std::filesystem::path& pa
 /// `target` and fsyncs `target`'s folder: the file is replaced whole or not.
 Result replace_durably(const std::filesystem::path& temporary, const std::filesystem::path& target,
                        std::string_view bytes, bool sync);
+/// The paths in a folder (std::filesystem's iteration, without its throws).
+ocp::Expected<std::vector<std::filesystem::path>, std::string> list_folder(const std::filesystem::path& folder);
 /// unlink(2), ENOENT counting as done.
 Result remove_file(const std::filesystem::path& path);
 

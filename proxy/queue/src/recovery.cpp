@@ -30,18 +30,17 @@ class Recovery {
 
   ocp::Expected<std::vector<HeldRecord>, std::string> run() {
     if (auto done = clear_tmp(); !done) return ocp::unexpected(done.error());
-    std::error_code error;
+    auto listed = files::list_folder(options_.root / "held");
+    if (!listed) return ocp::unexpected(listed.error());
     std::vector<fs::path> folders;
-    for (const auto& item : fs::directory_iterator(options_.root / "held", error)) {
-      const std::string name = item.path().filename().string();
+    for (const auto& path : *listed) {
       std::error_code type_error;
-      if (!is_domain_folder(name) || !item.is_directory(type_error)) {
-        unknown(item.path(), "not a domain folder");
+      if (!is_domain_folder(path.filename().string()) || !fs::is_directory(fs::symlink_status(path, type_error))) {
+        unknown(path, "not a domain folder");
         continue;
       }
-      folders.push_back(item.path());
+      folders.push_back(path);
     }
-    if (error) return ocp::unexpected("cannot list " + (options_.root / "held").string() + ": " + error.message());
     for (const auto& folder : folders)
       if (auto done = recover_folder(folder); !done) return ocp::unexpected(done.error());
     if (options_.sync) {
@@ -64,17 +63,16 @@ class Recovery {
 
   files::Result clear_tmp() {
     const fs::path tmp = options_.root / "tmp";
+    auto leftovers = files::list_folder(tmp);
+    if (!leftovers) return ocp::unexpected(leftovers.error());
     std::error_code error;
-    std::vector<fs::path> leftovers;
-    for (const auto& item : fs::directory_iterator(tmp, error)) leftovers.push_back(item.path());
-    if (error) return ocp::unexpected("cannot list " + tmp.string() + ": " + error.message());
-    for (const auto& path : leftovers) {
+    for (const auto& path : *leftovers) {
       fs::remove_all(path, error);
       if (error) return ocp::unexpected("cannot remove " + path.string() + ": " + error.message());
       ++counts_.tmp_removed;
       log("tmp-removed", path.string());
     }
-    if (!leftovers.empty()) changed_.insert(tmp);
+    if (!leftovers->empty()) changed_.insert(tmp);
     return {};
   }
 
@@ -104,19 +102,20 @@ class Recovery {
       bool record = false;
     };
     std::map<std::string, Pair> entries;
-    std::error_code error;
-    for (const auto& item : fs::directory_iterator(folder, error)) {
-      const std::string name = item.path().filename().string();
-      const std::string stem = item.path().stem().string();
-      const std::string extension = item.path().extension().string();
+    auto listed = files::list_folder(folder);
+    if (!listed) return ocp::unexpected(listed.error());
+    for (const auto& path : *listed) {
+      const std::string stem = path.stem().string();
+      const std::string extension = path.extension().string();
       std::error_code type_error;
-      if (!is_entry_id(stem) || !item.is_regular_file(type_error) || (extension != ".eml" && extension != ".rec")) {
-        unknown(item.path(), "not an entry's file");
+      // symlink_status: a link is not an entry's file, whatever it points to.
+      if (!is_entry_id(stem) || !fs::is_regular_file(fs::symlink_status(path, type_error)) ||
+          (extension != ".eml" && extension != ".rec")) {
+        unknown(path, "not an entry's file");
         continue;
       }
       (extension == ".eml" ? entries[stem].content : entries[stem].record) = true;
     }
-    if (error) return ocp::unexpected("cannot list " + folder.string() + ": " + error.message());
 
     for (const auto& [id, pair] : entries) {
       const fs::path content = folder / (id + ".eml");
