@@ -71,31 +71,6 @@ TEST_CASE("RFC 2645 5.3: a greeting the customer sent behind ATRN is read first,
   CHECK(received == "EHLO gateway.example\r\nMAIL FROM:<a@example.net>\r\nQUIT\r\n");
 }
 
-TEST_CASE("RFC 2645 5.2.1: without mail to deliver the customer is sent EHLO, then QUIT") {
-  asio::io_context context;
-  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const std::uint16_t port = acceptor.local_endpoint().port();
-  std::string received;
-  asio::co_spawn(context,
-                 scripted_server(acceptor, "220 customer.example ready\r\n",
-                                 {{"EHLO gateway.example\r\n", "250 customer.example\r\n"},
-                                  {"QUIT\r\n", "221 2.0.0 Bye\r\n"}},
-                                 received),
-                 asio::detached);
-  asio::co_spawn(
-      context,
-      [&]() -> asio::awaitable<void> {
-        MailStream stream = co_await MailStream::connect("127.0.0.1", port, 5s);
-        auto adopted = co_await adopt_upstream(customer_side(), nullptr, "gateway.example", std::move(stream),
-                                               std::string());
-        REQUIRE(adopted);
-        co_await adopted->delivery->quit();
-      },
-      asio::detached);
-  context.run_for(10s);
-  CHECK(received == "EHLO gateway.example\r\nQUIT\r\n");
-}
-
 TEST_CASE("a reversed connection the customer closed is not made again: 451 and nothing is connected") {
   asio::io_context context;
   tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
