@@ -33,6 +33,22 @@ std::vector<smtp::MailParameter> parameters_of(std::string_view text) {
   return parameters;
 }
 
+/// MAIL's parameters for a held entry: its DSN ones, and what its octets
+/// need, which the record does not keep: BODY=8BITMIME for content with
+/// octets >= 0x80 (RFC 6152 §3), SMTPUTF8 for a non-ASCII address (RFC
+/// 6531 §3.4). The delivery drops each one the customer does not offer.
+std::vector<smtp::MailParameter> mail_parameters(const queue::HeldRecord& entry, std::string_view content) {
+  auto eight_bit = [](std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  };
+  std::vector<smtp::MailParameter> parameters = parameters_of(entry.sender_dsn);
+  if (eight_bit(content)) parameters.push_back({"BODY", "8BITMIME"});
+  bool utf8 = eight_bit(entry.sender);
+  for (const queue::HeldRecipient& recipient : entry.recipients) utf8 = utf8 || eight_bit(recipient.address);
+  if (utf8) parameters.push_back({"SMTPUTF8", std::nullopt});
+  return parameters;
+}
+
 /// What happened to one entry: each recipient's reply, in record order.
 struct EntryOutcome {
   std::vector<Reply> recipients;
@@ -51,7 +67,7 @@ EntryOutcome all_recipients(const queue::HeldRecord& entry, const Reply& reply) 
 /// The entry straight to the customer: MAIL, each RCPT, DATA, the content.
 boost::asio::awaitable<EntryOutcome> deliver_entry(Delivery& delivery, const queue::HeldRecord& entry,
                                                    const std::string& content) {
-  const smtp::PathArgument sender{entry.sender, parameters_of(entry.sender_dsn)};
+  const smtp::PathArgument sender{entry.sender, mail_parameters(entry, content)};
   Reply mail = co_await delivery.mail(sender);
   if (!mail.is_positive()) co_return all_recipients(entry, mail);
   EntryOutcome outcome = all_recipients(entry, mail);
@@ -87,7 +103,7 @@ boost::asio::awaitable<EntryOutcome> rescan_entry(GatewayContext& context, const
   TransactionContext transaction_context{context.config, context.callout_source, context.trace,
                                          context.client_limits};
   MailTransaction transaction(transaction_context, origin_of(entry.origin), group, delivery, ids);
-  const smtp::PathArgument sender{entry.sender, parameters_of(entry.sender_dsn)};
+  const smtp::PathArgument sender{entry.sender, mail_parameters(entry, content)};
   Reply mail = co_await transaction.mail(sender);
   if (!transaction.open()) co_return all_recipients(entry, mail);
   EntryOutcome outcome = all_recipients(entry, mail);

@@ -242,7 +242,7 @@ class Customer:
             verb = line[:4].upper()
             if verb in (b"EHLO", b"HELO"):
                 hello = line
-                self.socket.sendall(b"250-customer.test\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n")
+                self.socket.sendall(b"250-customer.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES\r\n")
             elif verb == b"MAIL":
                 current = {"sender": line[10:].strip().decode(), "recipients": [], "data": b""}
                 self.socket.sendall(b"250 2.1.0 Ok\r\n")
@@ -571,6 +571,111 @@ def plain_is_offered_only_after_starttls_and_the_reversal_stays_encrypted(paths)
         check(b"\r\n...two dots\r\n..one dot\r\nlast\r\n" in customer.received[0]["data"],
               customer.received[0]["data"])
         check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def atrn_without_domains_takes_every_domain_of_the_customer_in_any_case(paths):
+    with odmr_gateway(paths) as gateway:
+        hold(gateway, ["user@example.org"], message(1, ["user@example.org"]))
+        hold(gateway, ["user@example.com"], message(2, ["user@example.com"]))
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        reply = customer.atrn("")
+        check(reply.startswith(b"250 "), f"ATRN alone: {reply!r}")
+        customer.serve()
+        customer.close()
+        ids = sorted(message_id(m["data"]) for m in customer.received)
+        check(ids == ["<odmr-1@example.net>", "<odmr-2@example.net>"], f"both domains: {ids}")
+        hold(gateway, ["user@example.org"], message(3, ["user@example.org"]))
+        upper = Customer(gateway.odmr_port)
+        upper.login()
+        reply = upper.atrn("EXAMPLE.ORG")
+        check(reply.startswith(b"250 "), f"ATRN in upper case: {reply!r}")
+        upper.serve()
+        upper.close()
+        check([message_id(m["data"]) for m in upper.received] == ["<odmr-3@example.net>"], f"{upper.received}")
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def an_8bit_message_held_with_body_8bitmime_goes_to_the_customer_with_it(paths):
+    with odmr_gateway(paths) as gateway:
+        raw = (f"From: <{SENDER}>\r\nTo: <user@example.org>\r\nSubject: 8bit\r\n"
+               f"Message-ID: <odmr-1@example.net>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               f"Content-Transfer-Encoding: 8bit\r\n\r\n").encode() + "Gr\u00fc\u00dfe aus K\u00f6ln\r\n".encode()
+        before = gateway.proxy.log().count("event=odmr.held")
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            client.ehlo("client.test")
+            check(client.sendmail(SENDER, ["user@example.org"], raw, mail_options=["BODY=8BITMIME"]) == {}, "sent")
+        check(gateway.proxy.logged("event=odmr.held"), gateway.proxy.log())
+        check(gateway.proxy.log().count("event=odmr.held") == before + 1, "held once")
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), "ATRN")
+        customer.serve()
+        customer.close()
+        check(len(customer.received) == 1, f"{customer.received}")
+        got = customer.received[0]
+        check("BODY=8BITMIME" in got["sender"].upper(), f"MAIL to the customer: {got['sender']!r}")
+        check("Gr\u00fc\u00dfe aus K\u00f6ln".encode() in got["data"], got["data"])
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def an_smtputf8_recipient_held_goes_to_the_customer_with_smtputf8(paths):
+    with odmr_gateway(paths) as gateway:
+        recipient = "j\u00f6rg@example.org"
+        raw = (f"From: <{SENDER}>\r\nTo: <{recipient}>\r\nSubject: utf-8\r\n"
+               f"Message-ID: <odmr-1@example.net>\r\n\r\nHallo J\u00f6rg\r\n").encode()
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            client.ehlo("client.test")
+            check(client.sendmail(SENDER, [recipient], raw, mail_options=["SMTPUTF8", "BODY=8BITMIME"]) == {},
+                  "sent")
+        check(gateway.proxy.logged("event=odmr.held"), gateway.proxy.log())
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), "ATRN")
+        customer.serve()
+        customer.close()
+        check(len(customer.received) == 1, f"{customer.received}\n{gateway.logs()}")
+        got = customer.received[0]
+        check("SMTPUTF8" in got["sender"].upper(), f"MAIL to the customer: {got['sender']!r}")
+        check(got["recipients"] == [recipient], got["recipients"])
+
+
+@case
+def a_dsn_for_a_sender_in_a_customer_domain_is_held_for_that_domain_and_sent_from_the_null_sender(paths):
+    with odmr_gateway(paths) as gateway:
+        content = (b"From: <writer@example.com>\r\nTo: <bad@example.org>\r\nSubject: bounce me\r\n"
+                   b"Message-ID: <odmr-1@example.com>\r\n\r\nTo be refused.\r\n")
+        with smtplib.SMTP("127.0.0.1", gateway.port, timeout=20) as client:
+            check(client.sendmail("writer@example.com", ["bad@example.org"], content) == {}, "sent")
+        check(gateway.proxy.logged("event=odmr.held"), gateway.proxy.log())
+        refusing = Customer(gateway.odmr_port)
+        refusing.login()
+        check(refusing.atrn("example.org").startswith(b"250 "), "ATRN example.org")
+        refusing.serve(rcpt=lambda address: "550 5.1.1 no such user")
+        refusing.close()
+        check(gateway.proxy.logged("bounced=1"), gateway.proxy.log())
+        deadline = time.time() + 5
+        while not gateway.held("example.com") and time.time() < deadline:
+            time.sleep(0.1)
+        check(len(gateway.held("example.com")) == 1, f"the DSN is held for example.com: {gateway.held()}")
+        check(gateway.sink.messages() == [], "nothing upstream")
+        writer = Customer(gateway.odmr_port)
+        writer.login()
+        check(writer.atrn("example.com").startswith(b"250 "), "ATRN example.com")
+        # The DSN itself refused: no DSN about a DSN (RFC 3461 6.2, RFC 5321 6.1).
+        writer.serve(end=lambda received: "554 5.7.1 no thanks")
+        writer.close()
+        check(len(writer.received) == 1, f"the DSN reached the sender's customer: {writer.received}")
+        dsn = writer.received[0]
+        check(dsn["sender"].startswith("<>"), f"from the null sender: {dsn['sender']!r}")
+        check(dsn["recipients"] == ["writer@example.com"], dsn["recipients"])
+        check(b"Action: failed" in dsn["data"] and b"bad@example.org" in dsn["data"], dsn["data"])
+        time.sleep(0.5)
+        check(gateway.queue_files() == [], f"no bounce of the bounce is held: {gateway.queue_files()}")
+        check(gateway.sink.messages() == [], "nor sent upstream")
 
 
 # ---- crash safety -----------------------------------------------------------
