@@ -720,6 +720,42 @@ def kill_9_during_a_reversed_delivery_loses_nothing_and_repeats_no_acknowledged_
         check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}\n{gateway.logs()}")
 
 
+@case
+def kill_9_right_after_the_250_to_the_senders_final_dot_loses_no_held_message(paths):
+    with odmr_gateway(paths) as gateway:
+        for n in range(1, 4):
+            send(gateway, [f"user{n}@example.org"], message(n, [f"user{n}@example.org"]))
+        # No wait for the log: the 250 itself promises the message is on disk.
+        gateway.restart_proxy(signal.SIGKILL)
+        check(gateway.proxy.logged("entries=3"), "the restarted proxy counts three entries\n" + gateway.proxy.log())
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.org").startswith(b"250 "), f"ATRN after the restart\n{gateway.logs()}")
+        customer.serve()
+        customer.close()
+        ids = sorted(message_id(m["data"]) for m in customer.received)
+        check(ids == [f"<odmr-{n}@example.net>" for n in range(1, 4)], f"all three: {ids}")
+        check(gateway.queue_files() == [], f"the queue is empty: {gateway.queue_files()}")
+
+
+@case
+def a_domain_added_to_the_customers_file_is_held_after_sighup(paths):
+    with odmr_gateway(paths) as gateway:
+        with open(os.path.join(gateway.folder.name, "customers"), "w") as f:
+            f.write(f"{CUSTOMER}:{{PLAIN}}{SECRET}:example.org,example.com,example.info\n")
+        gateway.proxy.process.send_signal(signal.SIGHUP)
+        check(gateway.proxy.logged("event=proxy.config_reloaded"), gateway.proxy.log())
+        hold(gateway, ["user@example.info"], message(1, ["user@example.info"]))
+        check(len(gateway.held("example.info")) == 1, f"held for the new domain: {gateway.held()}")
+        check(gateway.sink.messages() == [], "not sent upstream")
+        customer = Customer(gateway.odmr_port)
+        customer.login()
+        check(customer.atrn("example.info").startswith(b"250 "), f"ATRN for the new domain\n{gateway.logs()}")
+        customer.serve()
+        customer.close()
+        check([message_id(m["data"]) for m in customer.received] == ["<odmr-1@example.net>"], f"{customer.received}")
+
+
 # ---- refusals by the customer, expiry, re-scan --------------------------------
 
 
