@@ -4,9 +4,12 @@ and handed over when the customer authenticates on the odmr listener and
 sends ATRN; the roles then reverse on the same connection. Real peers:
 fetchmail in ODMR mode relaying to a second smtp-sink, smtp-sink as the
 upstream (where the DSNs to the senders land), the real opes-callout; raw
-sockets as the customer for every ATRN reply, the reversal's first bytes,
-and a kill -9 of the proxy in the middle of a reversed delivery. One case
-per run: odmr_test.py [paths] CASE."""
+sockets as the customer for every ATRN reply, the reversal's first bytes
+and TLS carried over it, kill -9 of the proxy after an enqueue and in the
+middle of a reversed delivery, the customer's refusals (DSNs), expiry and
+the delay warning, re-scan at release, the split per domain, 8BITMIME and
+SMTPUTF8 through the hold, SIGHUP with a new customer domain. One case per
+run: odmr_test.py [paths] CASE."""
 
 import base64
 import glob
@@ -786,7 +789,8 @@ def a_550_for_one_recipient_bounces_it_and_a_451_for_the_message_keeps_it_for_th
         check("multipart/report" in dsn and "report-type=delivery-status" in dsn, dsn)
         check("Action: failed" in dsn and "bad@example.org" in dsn, dsn)
         check("Status: 5.1.1" in dsn, dsn)
-        check("Final-Recipient:rfc822;good@example.org" not in dsn.replace(" ", ""), "only the refused recipient\n" + dsn)
+        check("Final-Recipient:rfc822;good@example.org" not in dsn.replace(" ", ""),
+              "only the refused recipient\n" + dsn)
         check(gateway.proxy.logged("delivered=1") and gateway.proxy.logged("bounced=1")
               and gateway.proxy.logged("deferred=1"), gateway.proxy.log())
         held = gateway.held()
