@@ -21,6 +21,9 @@ packages=(
   # (tests/proxy/daemon/auth_test.py; the unit tests hold recorded ones);
   # Dovecot's POP3 and IMAP servers are the HOST tests' real upstreams
   dovecot-core dovecot-pop3d dovecot-imapd
+  # fetchmail in ODMR mode is the customer of the ODMR tests
+  # (tests/proxy/daemon/odmr_test.py)
+  fetchmail
 )
 
 missing=()

@@ -96,7 +96,11 @@ asio::awaitable<void> WorkerGeneration::wait_closed(std::chrono::steady_clock::t
 void WorkerGeneration::stop() { clients_.stop(); }
 
 bool same_socket(const Listener& a, const Listener& b) {
-  return a.address == b.address && a.port == b.port;
+  // Port 0 (any free port) on one address is not one socket: an SMTP and an
+  // ODMR or POP3 listener both on port 0 would otherwise share the first's
+  // settings. Their protocol tells them apart (two of one protocol on port 0
+  // still count as one).
+  return a.address == b.address && a.port == b.port && (a.port != 0 || a.protocol == b.protocol);
 }
 
 }  // namespace opes::proxy::daemon

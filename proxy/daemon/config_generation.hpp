@@ -47,6 +47,8 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
   /// generation's configuration; null when it has none.
   const Listener* find_listener(const Listener& key) const;
 
+  /// ODMR's process-wide part, for sessions of a configuration with odmr.
+  void set_odmr(OdmrRuntime* odmr) { gateway_.odmr = odmr; }
   /// The health checks and the expiry of idle upstream connections.
   void start();
   /// Replaced by a reload: no new sessions come; the running ones finish.
@@ -71,7 +73,8 @@ class WorkerGeneration : public std::enable_shared_from_this<WorkerGeneration> {
 };
 
 /// Whether two configured listeners are the same socket (address and port
-/// as written; a service group change alone keeps the socket).
+/// as written, and the protocol for port 0; a service group change alone
+/// keeps the socket).
 bool same_socket(const Listener& a, const Listener& b);
 
 }  // namespace opes::proxy::daemon

@@ -5,6 +5,7 @@
 // listeners and the signals run there); each thread's generation is handed
 // to that thread by post().
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "config_generation.hpp"
+#include "odmr_runtime.hpp"
 #include "opes/proxy/client_limits.hpp"
 #include "session_drain.hpp"
 
@@ -53,6 +55,9 @@ struct DaemonState {
   // workers, whose sessions hold leases on it.
   std::unique_ptr<ClientLimits> client_limits;
   std::unique_ptr<HostAttempts> host_attempts;  // host_policy.max_attempts_per_client
+  // ODMR's hold queue: opened once (a reload cannot move it), before the
+  // workers, whose sessions hold leases on it.
+  std::unique_ptr<OdmrRuntime> odmr;
   std::optional<std::filesystem::path> config_file;  // none: the built-in default
   unsigned threads = 1;  // as started: a reload does not change it
   std::list<Worker> workers;  // stable addresses
@@ -73,6 +78,11 @@ std::vector<host::OwnEndpoint> listening_endpoints(
     const DaemonState& state, const std::vector<std::shared_ptr<ListenerSlot>>& added);
 /// Starts the accept loop of a bound slot and prints its "listening" line.
 void start_accepting(DaemonState& state, const std::shared_ptr<ListenerSlot>& slot);
+
+/// ODMR: held messages past odmr.max_hold bounce, and those past
+/// odmr.delay_warning get their delay DSN, every odmr.sweep_interval
+/// (odmr_sweeper.cpp). Runs on the first thread until the daemon stops.
+boost::asio::awaitable<void> sweep_hold_queue(DaemonState& state);
 
 /// SIGHUP: reads the configuration file again and applies it to new
 /// sessions; a configuration that fails keeps the old one (error logged).

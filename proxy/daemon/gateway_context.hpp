@@ -20,6 +20,8 @@
 
 namespace opes::proxy {
 
+struct OdmrRuntime;
+
 struct GatewayContext {
   const ProxyConfig& config;
   CalloutClients& callout;
@@ -39,6 +41,9 @@ struct GatewayContext {
   std::span<const host::OwnEndpoint> own_endpoints;
   /// HOST: per host_policy rule, its upstream TLS client context (null: off).
   const std::vector<TlsContext>& host_tls;
+  /// ODMR: the hold queue and the ATRN intervals, all threads'; null
+  /// without odmr settings.
+  OdmrRuntime* odmr = nullptr;
 };
 
 }  // namespace opes::proxy

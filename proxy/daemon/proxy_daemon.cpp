@@ -196,6 +196,7 @@ void install_generation(DaemonState& state, std::shared_ptr<const SharedGenerati
     auto fresh = std::make_shared<WorkerGeneration>(worker.context.get_executor(), shared,
                                                     state.sessions, worker.drain,
                                                     *state.client_limits, *state.host_attempts);
+    if (shared->config->odmr) fresh->set_odmr(state.odmr.get());
     std::erase_if(worker.generations, [](const auto& weak) { return weak.expired(); });
     worker.generations.push_back(fresh);
     asio::post(worker.context, [fresh] { fresh->start(); });
@@ -270,6 +271,14 @@ int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> c
   // Like the per-client limits, counted across reloads.
   state.host_attempts = std::make_unique<HostAttempts>(config.host_policy.max_attempts_per_client,
                                                        config.host_policy.attempt_window);
+  if (config.odmr) {
+    auto odmr = open_odmr_runtime(*config.odmr);
+    if (!odmr) {
+      std::cerr << "opes-proxy: odmr.queue: " << odmr.error() << "\n";
+      return 1;
+    }
+    state.odmr = std::move(*odmr);
+  }
   for (unsigned i = 0; i < config.threads; ++i) state.workers.emplace_back();
   asio::io_context& main_context = state.main_context();
 
@@ -285,6 +294,7 @@ int run_daemon(const ProxyConfig& config, std::optional<std::filesystem::path> c
                                 SharedGeneration{std::make_shared<const ProxyConfig>(config),
                                                  std::move(*prepared), listening_endpoints(state, {})}));
   for (const auto& slot : state.listeners) start_accepting(state, slot);
+  asio::co_spawn(main_context, sweep_hold_queue(state), asio::detached);
 
   // SIGHUP: the configuration is read again for new sessions (proxy_reload.cpp).
   asio::signal_set hangups(main_context, SIGHUP);

@@ -84,6 +84,18 @@ void reload(DaemonState& state) {
          {"cause", "the number of threads changes only on restart; running with " +
                        std::to_string(state.threads)}});
   }
+  if (config->odmr && !state.odmr) {
+    auto odmr = open_odmr_runtime(*config->odmr);
+    if (!odmr) {
+      log_failure(state, "odmr.queue", odmr.error());
+      return;
+    }
+    state.odmr = std::move(*odmr);
+  } else if (config->odmr && state.odmr->queue_path != config->odmr->queue) {
+    log(LogLevel::warning, "proxy.restart_needed",
+        {{"key", "odmr.queue"},
+         {"cause", "the hold queue moves only on restart; holding in " + state.odmr->queue_path.string()}});
+  }
   support::set_log_level(config->log_level);
   const std::size_t listener_count = config->listeners.size();
   auto snapshot = std::make_shared<const ProxyConfig>(std::move(*config));

@@ -7,6 +7,7 @@
 #include "opes/smtp/server_replies.hpp"
 #include "opes/support/log.hpp"
 #include "opes/transaction/session_fields.hpp"
+#include "odmr_runtime.hpp"
 #include "session_admission.hpp"
 #include "smtp_session_impl.hpp"
 
@@ -38,6 +39,7 @@ smtp::ServerOptions server_options(const ProxyConfig& config, const Listener& li
     commands[smtp::Verb::host].first_only = false;
     options.commands = commands;
   }
+  if (listener.protocol == ListenerProtocol::odmr) options.commands = odmr_commands();
   options.bare_line_endings =
       config.smtp.bare_line_endings == SmtpStrictness::BareLineEndings::normalize
           ? smtp::BareLineEndings::normalize
@@ -126,9 +128,10 @@ Delivery& SmtpSession::delivery() {
   if (!delivery_) {
     // Each recipient to the destination its route names; idle upstream
     // connections are kept per destination (RoutingDelivery::quit()).
-    auto open = [this](std::size_t index) {
+    queue::HoldStore* hold = context_.odmr ? context_.odmr->store.get() : nullptr;
+    auto open = [this, hold](std::size_t index) {
       return make_destination_delivery(config_.routing.destinations[index],
-                                       context_.destination_tls[index], config_.hostname);
+                                       context_.destination_tls[index], config_.hostname, hold);
     };
     delivery_ = make_routing_delivery(config_.routing, open, &context_.upstream_connections);
   }
@@ -255,7 +258,11 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       co_await end_transaction(false);
       helo_ = command.argument.substr(0, 255);
       esmtp_ = command.verb == smtp::Verb::ehlo;
-      reply(esmtp_ ? ehlo_answer(command.argument) : Reply::line(250, config_.hostname));
+      if (listener_.protocol == ListenerProtocol::odmr) {
+        reply(odmr_ehlo_answer(command.argument));
+      } else {
+        reply(esmtp_ ? ehlo_answer(command.argument) : Reply::line(250, config_.hostname));
+      }
       break;
     case smtp::Verb::starttls:
       if (!starttls_offered()) {
@@ -320,7 +327,11 @@ boost::asio::awaitable<void> SmtpSession::on_command(const smtp::CommandReceived
       co_await on_host(command);
       break;
     case smtp::Verb::atrn:
-      reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
+      if (listener_.protocol == ListenerProtocol::odmr && context_.odmr) {
+        co_await on_atrn(command);
+      } else {
+        reply(Reply::line(502, "5.5.1 " + command.verb_text + " not available here"));
+      }
       break;
     default:
       reply(Reply::line(500, "5.5.1 Command unrecognized"));
@@ -436,6 +447,15 @@ boost::asio::awaitable<void> SmtpSession::run() {
   } else if (failure && failure != boost::asio::error::eof &&
              failure != boost::asio::error::connection_reset) {
     log_error("smtp.connection_error", failure.message());
+  }
+  if (reversal_ && !failure) {
+    // RFC 2645 §5.3: the connection now carries our mail to the customer.
+    co_await reverse();
+    co_return;
+  }
+  if (reversal_) {
+    for (const queue::HeldRecord& entry : reversal_->leased) (void)context_.odmr->store->release(entry, false);
+    reversal_.reset();
   }
   co_await end_transaction(true);
   // Idle upstream connections go to the thread's cache for the next client

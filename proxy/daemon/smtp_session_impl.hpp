@@ -19,6 +19,7 @@
 #include "opes/smtp/offered_parameters.hpp"
 #include "opes/smtp/server_core.hpp"
 #include "opes/transaction/mail_transaction.hpp"
+#include "odmr_release.hpp"
 #include "smtp_auth.hpp"
 
 namespace opes::proxy {
@@ -27,6 +28,8 @@ using ocp::smtp::Reply;
 
 /// What the connection tells of the client before it says anything.
 Origin connection_origin(const MailStream& stream);
+/// ODMR's states as a command table (session_odmr.cpp).
+smtp::CommandTable odmr_commands();
 
 class SmtpSession {
  public:
@@ -53,6 +56,12 @@ class SmtpSession {
   /// reply; otherwise, and on other listeners, the greeting.
   boost::asio::awaitable<void> greet_or_take_host();
   boost::asio::awaitable<void> on_host(const smtp::Command& command);
+  // session_odmr.cpp
+  Reply odmr_ehlo_answer(const std::string& argument) const;
+  /// ATRN (RFC 2645 §5.2.1): its checks, then the release of the core.
+  boost::asio::awaitable<void> on_atrn(const smtp::Command& command);
+  /// After the 250 to ATRN: the connection goes to the reversed delivery.
+  boost::asio::awaitable<void> reverse();
   /// SMTP AUTH (smtp_auth.hpp): sends the step's reply, logs it, and ends
   /// the session once failures use up the bad-command budget.
   boost::asio::awaitable<void> answer_auth(SmtpAuth::Step step);
@@ -95,6 +104,8 @@ class SmtpSession {
   std::unique_ptr<MailTransaction> transaction_;
   std::chrono::steady_clock::time_point session_deadline_;
   bool reading_ = false;  // waiting in read_some: a shutdown may cancel it
+  std::optional<Reversal> reversal_;  // ATRN answered 250: what to deliver
+  bool handed_over_ = false;          // stream_ went to the reversed delivery
   SessionDrain::Registration drain_registration_;
 };
 

@@ -9,6 +9,7 @@
 
 #include "ocp/smtp/ascii.hpp"
 #include "host_policy_config.hpp"
+#include "odmr_config.hpp"
 #include "listener_config.hpp"
 
 namespace opes::proxy {
@@ -415,6 +416,7 @@ void check(const ProxyConfig& config, JsonReader& reader) {
   }
   detail::check_listeners(config, reader);
   detail::check_host_policy(config, reader);
+  detail::check_odmr(config, reader);
   if (config.tracing.agent_id.find(':') == std::string::npos)
     reader.fail("tracing.agent_id", "must be an absolute URI (RFC 3986), e.g. http://host/opes");
 }
@@ -494,10 +496,15 @@ ConfigResult parse_config(std::string_view text, const std::filesystem::path& ba
   with_object(reader, "smtp", [&](JsonReader& smtp) { read_smtp_strictness(smtp, config.smtp); });
   with_object(reader, "host_policy",
               [&](JsonReader& policy) { detail::read_host_policy(policy, config.host_policy, base); });
+  with_object(reader, "odmr", [&](JsonReader& odmr) {
+    config.odmr.emplace();
+    detail::read_odmr(odmr, *config.odmr, base);
+  });
   config.allow_bypass = reader.boolean("allow_bypass").value_or(true);
   read_shutdown(reader, config);
   reader.reject_unknown_keys();
   build_routing(config, reader, named, routed);
+  detail::apply_odmr(config, reader);
   check(config, reader);
   if (!reader.errors().empty()) return ocp::unexpected(reader.errors());
   return config;

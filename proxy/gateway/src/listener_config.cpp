@@ -30,7 +30,10 @@ ocp::Expected<sasl::Credentials, std::string> load_credentials(const std::filesy
   return parsed;
 }
 
-void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::path& base) {
+/// `credentials_required` false: an odmr listener, whose customers file
+/// gives the credentials.
+void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::path& base,
+               bool credentials_required) {
   if (reader.value("mechanisms", nlohmann::json::value_t::array, false)) {
     auth.mechanisms.clear();
     const auto names = support::read_strings(reader, "mechanisms");
@@ -48,7 +51,7 @@ void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::pa
   }
   auth.required = reader.boolean("required").value_or(false);
   auth.identity_in_received = reader.boolean("identity_in_received").value_or(true);
-  const auto file = reader.string("credentials", true);
+  const auto file = reader.string("credentials", credentials_required);
   if (!file) return;
   const std::filesystem::path path = resolve(base, *file);
   auth.credentials_file = path.string();
@@ -84,13 +87,17 @@ void read_host_mode(JsonReader& item, Listener& listener) {
 
 void read_listener(JsonReader& item, Listener& listener, const std::filesystem::path& base) {
   listener.address = item.string("address", false).value_or(listener.address);
-  listener.port = static_cast<std::uint16_t>(item.integer("port", 0, 65535, false).value_or(0));
+  const auto port = item.integer("port", 0, 65535, false);
+  listener.port = static_cast<std::uint16_t>(port.value_or(0));
   listener.service_group = item.string("service_group", false).value_or("");
   if (auto protocol = item.string("protocol", false)) {
     if (*protocol == "smtp") listener.protocol = ListenerProtocol::smtp;
     else if (*protocol == "pop3") listener.protocol = ListenerProtocol::pop3;
-    else item.fail(item.path_of("protocol"), "must be one of smtp, pop3");
+    else if (*protocol == "odmr") listener.protocol = ListenerProtocol::odmr;
+    else item.fail(item.path_of("protocol"), "must be one of smtp, pop3, odmr");
   }
+  // RFC 2645 §4: the ODMR port is 366.
+  if (listener.protocol == ListenerProtocol::odmr && !port) listener.port = 366;
   read_host_mode(item, listener);
   if (auto tls = item.string("tls", false)) {
     if (*tls == "starttls") listener.tls = ListenerTls::starttls;
@@ -100,12 +107,17 @@ void read_listener(JsonReader& item, Listener& listener, const std::filesystem::
   }
   const bool auth_given = support::with_object(item, "auth", [&](JsonReader& auth) {
     listener.auth.emplace();
-    read_auth(auth, *listener.auth, base);
+    read_auth(auth, *listener.auth, base, listener.protocol != ListenerProtocol::odmr);
   });
   // A POP3 client logs in to the server it names (USER/PASS, APOP, AUTH
   // pass through): the proxy has no POP3 accounts of its own.
   if (auth_given && listener.protocol == ListenerProtocol::pop3)
     item.fail(item.path_of("auth"), "a pop3 listener has no auth (the client logs in to its server)");
+  // ODMR customers authenticate with the credentials of the customers file
+  // (odmr.customers); only the mechanisms may be chosen here.
+  if (auth_given && listener.protocol == ListenerProtocol::odmr && listener.auth &&
+      !listener.auth->credentials_file.empty())
+    item.fail(item.path_of("auth.credentials"), "an odmr listener takes the credentials of odmr.customers");
 }
 
 void check_listeners(const ProxyConfig& config, JsonReader& reader) {

@@ -4,6 +4,8 @@
 
 #include "opes/proxy/routing_delivery.hpp"
 
+#include "opes/proxy/hold_delivery.hpp"
+
 #include <optional>
 #include <vector>
 
@@ -159,6 +161,12 @@ class RoutingDelivery final : public Delivery {
       if (delivery) delivery->set_client(client);
   }
 
+  void set_origin(const queue::OriginFacts& origin) override {
+    origin_ = origin;
+    for (auto& delivery : opened_)
+      if (delivery) delivery->set_origin(origin);
+  }
+
   asio::awaitable<Reply> send_generated(const GeneratedMessage& message) override {
     // A transaction of its own per destination its recipients are routed
     // to, through the destination's send_generated() (the upstream one
@@ -201,6 +209,7 @@ class RoutingDelivery final : public Delivery {
       if (cache_) slot = cache_->take(routing_.destinations[index].name);
       if (!slot) slot = open_(index);
       if (client_) slot->set_client(*client_);
+      if (origin_) slot->set_origin(*origin_);
     }
     return *slot;
   }
@@ -219,6 +228,7 @@ class RoutingDelivery final : public Delivery {
   std::optional<std::size_t> only_;  // every route leads there
   std::vector<std::unique_ptr<Delivery>> opened_;  // by destination index
   std::optional<smtp::ForwardedClient> client_;
+  std::optional<queue::OriginFacts> origin_;
   // The transaction: its MAIL, where MAIL was accepted, where recipients were.
   std::optional<smtp::PathArgument> reverse_path_;
   std::optional<std::size_t> started_;
@@ -234,8 +244,13 @@ std::unique_ptr<Delivery> make_routing_delivery(const Routing& routing, Destinat
 }
 
 std::unique_ptr<Delivery> make_destination_delivery(const Destination& destination, TlsContext tls,
-                                                    std::string helo_name) {
+                                                    std::string helo_name, queue::HoldStore* hold) {
   switch (destination.kind) {
+    case DestinationKind::hold:
+      if (hold) return make_hold_delivery(*hold);
+      // Configured without a store: the daemon opens one whenever odmr is
+      // set, so only a test gets here; the queue's own refusal says why.
+      return make_spool_delivery(destination.spool);
     case DestinationKind::upstream:
       return make_upstream_delivery(destination.upstream, std::move(tls), std::move(helo_name));
     case DestinationKind::spool:

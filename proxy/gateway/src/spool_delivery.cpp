@@ -14,20 +14,6 @@ namespace {
 using support::log;
 using support::LogLevel;
 
-/// The DSN parameters (RFC 3461 §4) of a MAIL or RCPT argument as sent,
-/// space-separated; "" without.
-std::string dsn_parameters(const smtp::PathArgument& argument) {
-  std::string out;
-  for (const smtp::MailParameter& parameter : argument.parameters) {
-    std::string keyword = parameter.keyword;
-    for (char& c : keyword) c = ocp::smtp::ascii::to_upper(c);
-    if (keyword != "RET" && keyword != "ENVID" && keyword != "NOTIFY" && keyword != "ORCPT") continue;
-    if (!out.empty()) out += ' ';
-    out += keyword + "=" + parameter.value.value_or("");
-  }
-  return out;
-}
-
 class SpoolDelivery final : public Delivery {
  public:
   SpoolDelivery(std::filesystem::path directory, SpoolPurpose purpose)
@@ -121,6 +107,18 @@ class SpoolDelivery final : public Delivery {
 };
 
 }  // namespace
+
+std::string dsn_parameters(const smtp::PathArgument& argument) {
+  std::string out;
+  for (const smtp::MailParameter& parameter : argument.parameters) {
+    std::string keyword = parameter.keyword;
+    for (char& c : keyword) c = ocp::smtp::ascii::to_upper(c);
+    if (keyword != "RET" && keyword != "ENVID" && keyword != "NOTIFY" && keyword != "ORCPT") continue;
+    if (!out.empty()) out += ' ';
+    out += keyword + "=" + parameter.value.value_or("");
+  }
+  return out;
+}
 
 std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory,
                                               SpoolPurpose purpose) {

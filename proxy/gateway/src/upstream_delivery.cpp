@@ -47,8 +47,8 @@ class UpstreamDelivery final : public Delivery {
   /// HOST: reads the greeting on `stream`; EHLO and STARTTLS follow at
   /// the first MAIL, so what the client is told first is the server's own
   /// greeting (draft-khanna-proxy-mail-protocols-00 §4).
-  asio::awaitable<Outcome<Reply>> adopt(MailStream stream) {
-    session_.emplace(std::move(stream), session_settings());
+  asio::awaitable<Outcome<Reply>> adopt(MailStream stream, std::string_view already_read) {
+    session_.emplace(std::move(stream), session_settings(), already_read);
     auto greeting = co_await reply_to(ClientStep::greeting);
     if (!greeting) {
       drop();
@@ -167,6 +167,14 @@ class UpstreamDelivery final : public Delivery {
 
   asio::awaitable<void> quit() override {
     if (!session_) co_return;
+    if (upstream_.port == 0 && std::exchange(hello_pending_, false)) {
+      // ODMR with nothing to send (RFC 2645 §5.2.1: "send a QUIT following
+      // the EHLO"): the customer hears EHLO first all the same.
+      if (auto greeted = co_await after_greeting(false); !greeted) {
+        drop();
+        co_return;
+      }
+    }
     if (session_->core().may_send(ClientStep::quit)) {
       (void)session_->core().quit();
       (void)co_await session_->exchange();
@@ -189,6 +197,7 @@ class UpstreamDelivery final : public Delivery {
   }
 
   std::string describe() const override {
+    if (upstream_.port == 0) return "customer " + upstream_.address;
     return "upstream " + upstream_.address + ":" + std::to_string(upstream_.port);
   }
 
@@ -310,6 +319,8 @@ class UpstreamDelivery final : public Delivery {
   /// `plain_text`: the retry of an opportunistic connection whose TLS
   /// handshake failed.
   asio::awaitable<Done> connect(bool plain_text = false) {
+    // ODMR: the connection was the customer's; there is none to make again.
+    if (upstream_.port == 0) co_return failure("the customer's connection is gone");
     // Named: GCC 12 mishandles temporaries in co_await expressions.
     ClientSessionSettings settings = session_settings();
     std::string address = upstream_.address;
@@ -490,10 +501,10 @@ std::unique_ptr<Delivery> make_upstream_delivery(const Upstream& upstream, TlsCo
 }
 
 asio::awaitable<ocp::Expected<AdoptedUpstream, std::string>> adopt_upstream(
-    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream) {
+    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream, std::string already_read) {
   auto delivery = std::make_unique<UpstreamDelivery>(std::make_unique<const Upstream>(std::move(upstream)),
                                                      std::move(tls), std::move(helo_name));
-  auto greeting = co_await delivery->adopt(std::move(stream));
+  auto greeting = co_await delivery->adopt(std::move(stream), already_read);
   if (!greeting) co_return ocp::unexpected(greeting.error());
   co_return AdoptedUpstream{std::move(delivery), std::move(*greeting)};
 }

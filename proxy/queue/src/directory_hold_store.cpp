@@ -237,7 +237,20 @@ class DirectoryHoldStore final : public HoldStore {
     auto known = find(entry, true);
     if (!known) return ocp::unexpected(known.error());
     HeldRecord updated = *known;
-    if (deferred || delay_warned) {
+    // Some recipients done (delivered or bounced): the entry keeps the rest.
+    const bool fewer = !entry.recipients.empty() && entry.recipients.size() < known->recipients.size();
+    if (fewer) {
+      for (const HeldRecipient& kept : entry.recipients) {
+        const bool held = std::any_of(known->recipients.begin(), known->recipients.end(),
+                                      [&](const HeldRecipient& r) { return r.address == kept.address; });
+        if (!held) {
+          unlease(entry);
+          return ocp::unexpected("entry " + entry.domain + "/" + entry.id + " has no recipient " + kept.address);
+        }
+      }
+      updated.recipients = entry.recipients;
+    }
+    if (deferred || delay_warned || fewer) {
       if (deferred) ++updated.attempts;
       if (delay_warned) updated.delay_warned = true;
       auto text = serialize_record(updated);

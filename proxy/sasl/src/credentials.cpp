@@ -20,7 +20,8 @@ bool has_control(std::string_view text) noexcept {
   return false;
 }
 
-/// `{SCHEME}secret` → the contexts, or the reason it is refused.
+}  // namespace
+
 ocp::Expected<HmacMd5Contexts, std::string> read_secret(std::string_view field) {
   if (field.empty() || field.front() != '{')
     return ocp::unexpected(std::string("the password must start with a {SCHEME}: {PLAIN} or {CRAM-MD5}"));
@@ -38,8 +39,6 @@ ocp::Expected<HmacMd5Contexts, std::string> read_secret(std::string_view field) 
   }
   return ocp::unexpected("unknown scheme {" + std::string(scheme) + "} (PLAIN or CRAM-MD5)");
 }
-
-}  // namespace
 
 const HmacMd5Contexts* Credentials::find(std::string_view user) const {
   const auto found = users_.find(user);

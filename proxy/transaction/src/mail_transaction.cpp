@@ -3,6 +3,8 @@
 
 #include "opes/transaction/mail_transaction.hpp"
 
+#include "opes/transaction/held_origin.hpp"
+
 #include <algorithm>
 
 #include "opes/processor/callout_pool_policy.hpp"
@@ -247,6 +249,7 @@ boost::asio::awaitable<Reply> MailTransaction::mail(const smtp::PathArgument& pa
     }
   }
   delivery_.set_client(forwarded_client());
+  delivery_.set_origin(held_origin(origin_));
   Reply upstream = co_await delivery_.mail(mail_);
   if (!upstream.is_positive()) {
     if (adaptation_) adaptation_->finish();

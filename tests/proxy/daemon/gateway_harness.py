@@ -306,6 +306,17 @@ class Gateway:
         self.folder.cleanup()
         return False
 
+    def restart_proxy(self, sig=signal.SIGKILL):
+        """opes-proxy stopped with `sig` (SIGKILL: a crash) and started again
+        on the same configuration file (its queues and folders kept); the
+        new Process, whose first listener's port is self.port."""
+        self.proxy.kill(sig)
+        self.proxy = Process([self.paths.opes_proxy, "--config", self.proxy_config_path], "opes-proxy (restarted)")
+        self.processes.append(self.proxy)
+        match = self.proxy.wait_line(r"^opes-proxy listening on 127\.0\.0\.1:(\d+)$")
+        self.port = int(match.group(1))
+        return self.proxy
+
     def restart_sink(self):
         """A new smtp-sink on the same port, as after an MTA restart."""
         self.sink.process.kill()

@@ -45,14 +45,14 @@ std::string errors_of(const opes::proxy::ConfigResult& config) {
 
 }  // namespace
 
-TEST_CASE("listeners: starttls without auth is the default, protocol smtp or pop3") {
+TEST_CASE("listeners: starttls without auth is the default, protocol smtp, pop3 or odmr") {
   auto config = parse_config(document(R"([{"port": 0}])", false));
   REQUIRE_MESSAGE(config, errors_of(config));
   CHECK(config->listeners[0].tls == ListenerTls::starttls);
   CHECK(config->listeners[0].protocol == ListenerProtocol::smtp);
   CHECK_FALSE(config->listeners[0].auth);
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "protocol": "imap"}])")))
-        == "listeners[0].protocol: must be one of smtp, pop3\n");
+        == "listeners[0].protocol: must be one of smtp, pop3, odmr\n");
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "tls": "ssl"}])")))
         == "listeners[0].tls: must be one of starttls, implicit, none\n");
   CHECK(errors_of(parse_config(document(R"([{"port": 0, "tls": "implicit"}])", false)))

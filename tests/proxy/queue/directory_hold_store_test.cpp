@@ -170,6 +170,27 @@ TEST_CASE("release deferred counts an attempt durably, across a reopening") {
   CHECK(*store->content(entry) == content);
 }
 
+TEST_CASE("release with fewer recipients keeps only those, durably, and refuses a stranger") {
+  TemporaryFolder folder;
+  {
+    auto store = open_store(folder.path(), true);
+    REQUIRE(enqueue(*store, message_to({"a@customer.example", "b@customer.example"}), content));
+    auto entry = store->lease({"customer.example"}, 1).at(0);
+    REQUIRE(entry.recipients.size() == 2);
+    auto stranger = entry;
+    stranger.recipients = {{"c@customer.example", ""}};
+    CHECK_FALSE(store->release(stranger, true));
+    entry = store->lease({"customer.example"}, 1).at(0);
+    entry.recipients.erase(entry.recipients.begin());  // a@ was delivered
+    REQUIRE(store->release(entry, true));
+  }
+  auto store = open_store(folder.path());
+  auto entry = store->lease({"customer.example"}, 1).at(0);
+  REQUIRE(entry.recipients.size() == 1);
+  CHECK(entry.recipients.front().address == "b@customer.example");
+  CHECK(entry.attempts == 1);
+}
+
 TEST_CASE("release with delay_warned sets the flag durably") {
   TemporaryFolder folder;
   {

@@ -15,6 +15,7 @@
 
 #include "ocp/expected.hpp"
 #include "opes/host/host_policy.hpp"
+#include "opes/odmr/customers.hpp"
 #include "opes/sasl/credentials.hpp"
 #include "opes/sasl/server_exchange.hpp"
 #include "opes/support/json_reader.hpp"
@@ -66,9 +67,11 @@ struct ListenerAuth {
 /// pop3 listener is always `required`).
 enum class HostMode { off, allowed, required };
 
-/// What a listener speaks: SMTP (the OPES path), or POP3 (RFC 1939) with
-/// the HOST preamble and then pass-through, no adaptation.
-enum class ListenerProtocol { smtp, pop3 };
+/// What a listener speaks: SMTP (the OPES path), POP3 (RFC 1939) with the
+/// HOST preamble and then pass-through, no adaptation, or ODMR (RFC 2645:
+/// customers authenticate and take their held mail with ATRN; the top-level
+/// `odmr` settings).
+enum class ListenerProtocol { smtp, pop3, odmr };
 
 struct Listener {
   std::string address = "127.0.0.1";
@@ -129,7 +132,9 @@ struct Upstream {
 /// HOST-named upstream of a session) is a value here, its settings in
 /// Destination, its reader in config.cpp (read_destination) and a case in
 /// make_destination_delivery() (routing_delivery.hpp).
-enum class DestinationKind { upstream, spool };
+/// `hold` is not configured as a destination: it is the ODMR hold queue,
+/// which the configuration adds with a route for every customer domain.
+enum class DestinationKind { upstream, spool, hold };
 
 struct Destination {
   std::string name;  // as configured; the legacy top-level upstream or spool is "default"
@@ -262,6 +267,34 @@ struct Tracing {
   std::size_t notify_total = 100;        // notifications in all per window (all threads)
 };
 
+/// On-Demand Mail Relay (RFC 2645): mail for the customers' domains is held
+/// in a durable queue instead of going upstream, and handed over when the
+/// customer connects to an odmr listener and asks with ATRN.
+struct OdmrSettings {
+  /// The customers file (opes/odmr/customers.hpp): credentials and domains.
+  std::filesystem::path customers_file;
+  /// As read with the configuration; ATRN reads the file again when it
+  /// changed (a file that cannot be read then gives 451, RFC 2645 §5.2.1).
+  std::shared_ptr<const odmr::Customers> customers;
+  std::filesystem::path queue;  // the hold queue's folder
+  /// RFC 2645 §5.2.1: a customer asking again within this gets 450.
+  Seconds atrn_interval{60};
+  /// No mail held: 453 (false), or 250, EHLO and QUIT (RFC 2645 §5.2.1 MAY).
+  bool reverse_without_mail = false;
+  /// Held this long, a message bounces (Postfix maximal_queue_lifetime: 5 days).
+  Seconds max_hold{5 * 86400};
+  /// A delay DSN (RFC 3464 Action: delayed) once a message is held this
+  /// long; 0: none (Postfix delay_warning_time is off by default too).
+  Seconds delay_warning{0};
+  /// How often held messages are checked against max_hold and delay_warning.
+  Seconds sweep_interval{60};
+  /// Every wait in the reversed session: the customer's 220, each reply.
+  Seconds reply_timeout{300};
+  /// Re-scan at release: each message runs through this service group again
+  /// before it goes to the customer; "" no re-scan.
+  std::string release_service_group;
+};
+
 struct ProxyConfig {
   std::string hostname = "localhost";  // greeting, EHLO, Received
   unsigned threads = 1;
@@ -271,6 +304,7 @@ struct ProxyConfig {
   std::optional<TlsIdentity> tls;  // STARTTLS is offered when set
   /// Which servers HOST may name (listeners with `host`); no rules: none.
   host::HostPolicy host_policy;
+  std::optional<OdmrSettings> odmr;
   Limits limits;
   Timeouts timeouts;
   RelayPolicy relay;
@@ -300,6 +334,10 @@ using ConfigResult = ocp::Expected<ProxyConfig, std::vector<ConfigError>>;
 /// relative to `base` (the configuration file's directory).
 ConfigResult parse_config(std::string_view text, const std::filesystem::path& base = {});
 ConfigResult load_config(const std::filesystem::path& file);
+
+/// The ODMR customers file, read to at most one octet past its bound; the
+/// error names the file and the line. ATRN reads it again each time.
+ocp::Expected<odmr::Customers, std::string> load_customers(const std::filesystem::path& file);
 
 /// Whether `address` (textual IPv4 or IPv6) falls in one of the networks.
 bool in_networks(const std::vector<RelayPolicy::Network>& networks, std::string_view address);

@@ -18,6 +18,7 @@
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/mail_stream.hpp"
 #include "opes/proxy/tls.hpp"
+#include "opes/queue/held_record.hpp"
 #include "opes/smtp/client_forwarding.hpp"
 #include "opes/smtp/path_argument.hpp"
 
@@ -68,6 +69,9 @@ class Delivery {
   /// The client of the next mail(), for `upstream.forward_client`
   /// (XCLIENT/XFORWARD); the spool ignores it.
   virtual void set_client(const smtp::ForwardedClient& /*client*/) {}
+  /// The facts about the client of the next mail(), for a store that keeps
+  /// them with the message (the ODMR hold queue); the others ignore them.
+  virtual void set_origin(const queue::OriginFacts& /*origin*/) {}
 
   /// Sends `message` as a transaction of its own: MAIL, each RCPT, DATA,
   /// the content, the final dot. The reply that ended it: MAIL's refusal,
@@ -91,8 +95,21 @@ struct AdoptedUpstream {
   Reply greeting;  // the server's, any code (a 554 greeting refuses the session)
 };
 /// The error: the greeting could not be read (timeout, EOF, malformed).
+///
+/// ODMR after ATRN (RFC 2645 §5.3) is the same with the roles reversed:
+/// the customer's connection, `already_read` the octets it sent behind
+/// ATRN (its greeting may be among them), and `upstream.port` 0: the
+/// connection cannot be made again, and the delivery describes itself as
+/// "customer ADDRESS".
 asio::awaitable<ocp::Expected<AdoptedUpstream, std::string>> adopt_upstream(
-    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream);
+    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream,
+    std::string already_read);
+inline asio::awaitable<ocp::Expected<AdoptedUpstream, std::string>> adopt_upstream(
+    Upstream upstream, TlsContext tls, std::string helo_name, MailStream stream) {
+  // Not a coroutine: the arguments move into the frame of the one above.
+  return adopt_upstream(std::move(upstream), std::move(tls), std::move(helo_name), std::move(stream),
+                        std::string());
+}
 
 /// What a spool delivery files messages for: the spool proper (no upstream
 /// MTA), or the quarantine (Advice: quarantine, smtp §3.3.4), which differs
@@ -101,5 +118,9 @@ enum class SpoolPurpose { spool, quarantine };
 
 std::unique_ptr<Delivery> make_spool_delivery(std::filesystem::path directory,
                                               SpoolPurpose purpose = SpoolPurpose::spool);
+
+/// The DSN parameters (RFC 3461 §4: RET, ENVID, NOTIFY, ORCPT) of a MAIL or
+/// RCPT argument as sent, space-separated, keywords in upper case; "" without.
+std::string dsn_parameters(const smtp::PathArgument& argument);
 
 }  // namespace opes::proxy

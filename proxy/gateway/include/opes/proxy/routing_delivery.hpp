@@ -19,6 +19,7 @@
 #include "opes/proxy/config.hpp"
 #include "opes/proxy/delivery.hpp"
 #include "opes/proxy/delivery_cache.hpp"
+#include "opes/queue/hold_store.hpp"
 
 namespace opes::proxy {
 
@@ -33,8 +34,9 @@ std::unique_ptr<Delivery> make_routing_delivery(const Routing& routing, Destinat
                                                 DeliveryCache* cache);
 
 /// The kind's factory: the Delivery of one configured destination.
-/// `tls`: the client context for an upstream's STARTTLS (null: none).
+/// `tls`: the client context for an upstream's STARTTLS (null: none);
+/// `hold`: the ODMR hold queue, for the destination of kind hold.
 std::unique_ptr<Delivery> make_destination_delivery(const Destination& destination, TlsContext tls,
-                                                    std::string helo_name);
+                                                    std::string helo_name, queue::HoldStore* hold = nullptr);
 
 }  // namespace opes::proxy

@@ -39,7 +39,9 @@ class Customers {
   std::vector<std::string> all_domains() const;
   std::size_t size() const noexcept { return domains_.size(); }
 
-  /// For the parser (and tests); false when `domain` has an owner already.
+  /// For the parser (and tests): the domains are stored in lower case, once
+  /// each. false, and nothing added, when a domain has an owner already,
+  /// `user` is a customer already or `domains` is empty.
   bool add(std::string user, const sasl::HmacMd5Contexts& contexts, std::vector<std::string> domains);
 
  private:

@@ -85,6 +85,8 @@ class HoldStore {
   virtual ocp::Expected<void, std::string> acknowledge(const HeldRecord& entry) = 0;
   /// Back to the queue, unleased; `deferred`: one more attempt counted
   /// (the record rewritten durably). `delay_warned` sets that flag too.
+  /// `entry.recipients` fewer than the lease had (some were delivered or
+  /// bounced): the entry keeps only those, rewritten durably too.
   virtual ocp::Expected<void, std::string> release(const HeldRecord& entry, bool deferred,
                                                    bool delay_warned = false) = 0;
 

@@ -36,6 +36,12 @@ class Credentials {
   std::map<std::string, HmacMd5Contexts, std::less<>> users_;
 };
 
+/// One `{SCHEME}secret` field → the contexts, or the reason it is refused
+/// ("unknown scheme {MD5} (PLAIN or CRAM-MD5)"); shared with the files that
+/// extend this format (proxy/odmr's customers). The caller cleanses the
+/// contexts it no longer needs (OPENSSL_cleanse), as parse_credentials does.
+ocp::Expected<HmacMd5Contexts, std::string> read_secret(std::string_view field);
+
 /// The file's text; the error names the line: "line 3: unknown scheme {MD5}".
 ocp::Expected<Credentials, std::string> parse_credentials(std::string_view text,
                                                           const CredentialsLimits& limits = {});

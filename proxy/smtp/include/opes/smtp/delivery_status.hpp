@@ -61,6 +61,10 @@ struct DsnRequest {
 struct DsnMessage {
   std::string recipient;  // the original sender
   std::string content;    // header section and body, CRLF, not dot-stuffed
+  /// The returned original holds octets >= 0x80 (its part and the whole are
+  /// labelled 8bit): send it with BODY=8BITMIME (RFC 6152), or not at all to
+  /// a server that lacks it. Everything the gateway writes itself is ASCII.
+  bool eight_bit = false;
 };
 
 /// nullopt when no DSN is due (null sender, or NOTIFY leaves every recipient out).
