@@ -17,3 +17,7 @@ OPES_BENCH_BUILD_DIR=build/release bash scripts/bench-callout.sh
 # opes-proxy between smtp-source and smtp-sink, against the direct path, and
 # its memory for one 50 MiB message (bench/proxy/proxy_bench.py).
 OPES_BENCH_BUILD_DIR=build/release bash scripts/bench-proxy.sh
+
+# ODMR: durable enqueue into the hold queue and release through ATRN
+# (bench/proxy/odmr_bench.py).
+OPES_BENCH_BUILD_DIR=build/release bash scripts/bench-odmr.sh
