@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ocp/smtp/ascii.hpp"
+#include "config_files.hpp"
 #include "host_policy_config.hpp"
 #include "odmr_config.hpp"
 #include "listener_config.hpp"
@@ -23,6 +24,7 @@ using support::JsonReader;
 using support::read_log_level;
 using support::read_strings;
 using support::with_object;
+using detail::resolve;
 
 std::uint16_t read_port(JsonReader& reader, std::int64_t fallback, bool required) {
   return static_cast<std::uint16_t>(reader.integer("port", 0, 65535, required).value_or(fallback));
@@ -30,11 +32,6 @@ std::uint16_t read_port(JsonReader& reader, std::int64_t fallback, bool required
 
 Seconds read_seconds(JsonReader& reader, std::string_view key, Seconds fallback) {
   return Seconds(reader.integer(key, 1, 86400, false).value_or(fallback.count()));
-}
-
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
-  const std::filesystem::path p(path);
-  return p.is_absolute() || base.empty() ? p : base / p;
 }
 
 std::string resolve_file(const std::filesystem::path& base, std::optional<std::string> path) {

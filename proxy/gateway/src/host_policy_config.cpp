@@ -1,5 +1,7 @@
 #include "host_policy_config.hpp"
 
+#include "config_files.hpp"
+
 #include <algorithm>
 #include <fstream>
 
@@ -94,8 +96,7 @@ void read_rule_tls(JsonReader& item, host::HostRule& rule, const std::filesystem
   }
   rule.verify = item.boolean("verify").value_or(true);
   if (auto ca = item.string("ca_file", false)) {
-    const std::filesystem::path path(*ca);
-    const std::filesystem::path resolved = path.is_absolute() || base.empty() ? path : base / path;
+    const std::filesystem::path resolved = resolve(base, *ca);
     // A folder opens as a stream on Linux but holds no certificates.
     std::error_code ec;
     std::ifstream probe(resolved, std::ios::binary);

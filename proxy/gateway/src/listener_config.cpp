@@ -1,7 +1,8 @@
 #include "listener_config.hpp"
 
+#include "config_files.hpp"
+
 #include <algorithm>
-#include <fstream>
 
 namespace opes::proxy::detail {
 
@@ -10,28 +11,17 @@ namespace {
 using support::indexed;
 using support::JsonReader;
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
-  const std::filesystem::path p(path);
-  return p.is_absolute() || base.empty() ? p : base / p;
-}
-
 /// The credentials file, read to at most one octet past its bound
-/// (CredentialsLimits), so that a huge file or a device is not read whole.
+/// (CredentialsLimits).
 ocp::Expected<sasl::Credentials, std::string> load_credentials(const std::filesystem::path& file) {
   const sasl::CredentialsLimits limits;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return ocp::unexpected("cannot read " + file.string());
-  std::string text(limits.max_file_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return ocp::unexpected("cannot read " + file.string());
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  auto parsed = sasl::parse_credentials(text, limits);
+  auto text = read_bounded(file, limits.max_file_size);
+  if (!text) return ocp::unexpected(text.error());
+  auto parsed = sasl::parse_credentials(*text, limits);
   if (!parsed) return ocp::unexpected(file.string() + ": " + parsed.error());
   return parsed;
 }
 
-/// `credentials_required` false: an odmr listener, whose customers file
-/// gives the credentials.
 void read_auth(JsonReader& reader, ListenerAuth& auth, const std::filesystem::path& base,
                bool credentials_required) {
   if (reader.value("mechanisms", nlohmann::json::value_t::array, false)) {

@@ -1,7 +1,8 @@
 #include "odmr_config.hpp"
 
+#include "config_files.hpp"
+
 #include <algorithm>
-#include <fstream>
 
 namespace opes::proxy::detail {
 
@@ -10,41 +11,12 @@ namespace {
 using support::indexed;
 using support::JsonReader;
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
-  const std::filesystem::path p(path);
-  return p.is_absolute() || base.empty() ? p : base / p;
-}
-
 Seconds read_duration(JsonReader& reader, std::string_view key, Seconds fallback, std::int64_t least,
                       std::int64_t most) {
   return Seconds(reader.integer(key, least, most, false).value_or(fallback.count()));
 }
 
 }  // namespace
-
-}  // namespace opes::proxy::detail
-
-namespace opes::proxy {
-
-ocp::Expected<odmr::Customers, std::string> load_customers(const std::filesystem::path& file) {
-  const odmr::CustomersLimits limits;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return ocp::unexpected("cannot read " + file.string());
-  std::string text(limits.credentials.max_file_size + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return ocp::unexpected("cannot read " + file.string());
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  auto parsed = odmr::parse_customers(text, limits);
-  if (!parsed) return ocp::unexpected(file.string() + ": " + parsed.error());
-  return parsed;
-}
-
-}  // namespace opes::proxy
-
-namespace opes::proxy::detail {
-
-using support::indexed;
-using support::JsonReader;
 
 void read_odmr(JsonReader& reader, OdmrSettings& odmr, const std::filesystem::path& base) {
   if (auto file = reader.string("customers", true)) {
@@ -134,3 +106,16 @@ void check_odmr(const ProxyConfig& config, JsonReader& reader) {
 }
 
 }  // namespace opes::proxy::detail
+
+namespace opes::proxy {
+
+ocp::Expected<odmr::Customers, std::string> load_customers(const std::filesystem::path& file) {
+  const odmr::CustomersLimits limits;
+  auto text = detail::read_bounded(file, limits.credentials.max_file_size);
+  if (!text) return ocp::unexpected(text.error());
+  auto parsed = odmr::parse_customers(*text, limits);
+  if (!parsed) return ocp::unexpected(file.string() + ": " + parsed.error());
+  return parsed;
+}
+
+}  // namespace opes::proxy

@@ -6,6 +6,7 @@
 
 #include "ocp/smtp/ascii.hpp"
 #include "opes/odmr/atrn.hpp"
+#include "opes/sasl/passwd_file.hpp"
 
 namespace opes::odmr {
 
@@ -18,16 +19,6 @@ std::string lower(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) out += ascii_lower(c);
   return out;
-}
-
-std::string at_line(std::size_t number, std::string_view what) {
-  return "line " + std::to_string(number) + ": " + std::string(what);
-}
-
-bool has_control(std::string_view text) noexcept {
-  for (char c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return true;
-  return false;
 }
 
 /// The third field, "domain,domain", in lower case with duplicates dropped
@@ -98,57 +89,33 @@ bool Customers::add(std::string user, const sasl::HmacMd5Contexts& contexts,
 ocp::Expected<Customers, std::string> parse_customers(std::string_view text,
                                                       const CustomersLimits& limits) {
   const sasl::CredentialsLimits& bounds = limits.credentials;
-  if (text.size() > bounds.max_file_size)
-    return ocp::unexpected("larger than " + std::to_string(bounds.max_file_size) + " octets");
   Customers customers;
-  std::size_t number = 0;
-  while (!text.empty()) {
-    ++number;
-    const auto end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > bounds.max_line)
-      return ocp::unexpected(
-          at_line(number, "longer than " + std::to_string(bounds.max_line) + " octets"));
-    if (ocp::smtp::ascii::trim_wsp(line).empty() || line.front() == '#') continue;
-    if (has_control(line)) return ocp::unexpected(at_line(number, "holds a control character"));
-    // user:{SCHEME}secret:domain,domain. Neither a user name nor a secret
-    // holds ":" (the credentials file splits on it the same way).
-    const auto first = line.find(':');
-    if (first == std::string_view::npos)
-      return ocp::unexpected(at_line(number, "expected user:{SCHEME}secret:domain,domain"));
-    const std::string_view user = line.substr(0, first);
-    const std::string_view rest = line.substr(first + 1);
-    const auto second = rest.find(':');
-    const std::string_view secret = rest.substr(0, second);
-    const std::string_view field =
-        second == std::string_view::npos ? std::string_view() : rest.substr(second + 1);
-    if (user.empty()) return ocp::unexpected(at_line(number, "empty user name"));
-    if (user.size() > bounds.max_user_name)
-      return ocp::unexpected(at_line(
-          number, "user name longer than " + std::to_string(bounds.max_user_name) + " octets"));
-    if (customers.domains_of(user))
-      return ocp::unexpected(at_line(number, "user '" + std::string(user) + "' again"));
-    if (field.find(':') != std::string_view::npos)
-      return ocp::unexpected(at_line(number, "a fourth field (user:{SCHEME}secret:domain,domain)"));
-    if (customers.size() >= bounds.max_users)
-      return ocp::unexpected(
-          at_line(number, "more than " + std::to_string(bounds.max_users) + " users"));
-    auto domains = read_domains(field, limits);
-    if (!domains) return ocp::unexpected(at_line(number, domains.error()));
-    // RFC 2645 §5.2.1: ATRN gives a customer the mail of its domains; one
-    // domain's mail cannot go to two customers.
-    for (const std::string& domain : *domains)
-      if (auto owner = customers.owner_of(domain))
-        return ocp::unexpected(at_line(number, "domain " + domain + " belongs to both '" +
-                                                   std::string(*owner) + "' and '" +
-                                                   std::string(user) + "'"));
-    auto contexts = sasl::read_secret(secret);
-    if (!contexts) return ocp::unexpected(at_line(number, contexts.error()));
-    customers.add(std::string(user), *contexts, std::move(*domains));
-    OPENSSL_cleanse(&*contexts, sizeof(sasl::HmacMd5Contexts));
-  }
+  auto read = sasl::read_passwd_lines(
+      text, bounds, "user:{SCHEME}secret:domain,domain", [&](const sasl::PasswdLine& line) -> sasl::PasswdLineResult {
+        // user:{SCHEME}secret:domain,domain. Neither a user name nor a
+        // secret holds ":" (the credentials file splits on it the same way).
+        const std::string_view user = line.user;
+        const std::string_view field = line.rest.value_or(std::string_view());
+        if (customers.domains_of(user)) return ocp::unexpected("user '" + std::string(user) + "' again");
+        if (field.find(':') != std::string_view::npos)
+          return ocp::unexpected(std::string("a fourth field (user:{SCHEME}secret:domain,domain)"));
+        if (customers.size() >= bounds.max_users)
+          return ocp::unexpected("more than " + std::to_string(bounds.max_users) + " users");
+        auto domains = read_domains(field, limits);
+        if (!domains) return ocp::unexpected(domains.error());
+        // RFC 2645 §5.2.1: ATRN gives a customer the mail of its domains; one
+        // domain's mail cannot go to two customers.
+        for (const std::string& domain : *domains)
+          if (auto owner = customers.owner_of(domain))
+            return ocp::unexpected("domain " + domain + " belongs to both '" + std::string(*owner) + "' and '" +
+                                   std::string(user) + "'");
+        auto contexts = sasl::read_secret(line.secret);
+        if (!contexts) return ocp::unexpected(contexts.error());
+        customers.add(std::string(user), *contexts, std::move(*domains));
+        OPENSSL_cleanse(&*contexts, sizeof(sasl::HmacMd5Contexts));
+        return {};
+      });
+  if (!read) return ocp::unexpected(read.error());
   return customers;
 }
 

@@ -3,22 +3,13 @@
 #include <openssl/crypto.h>
 
 #include "ocp/smtp/ascii.hpp"
+#include "opes/sasl/passwd_file.hpp"
 
 namespace opes::sasl {
 
 namespace {
 
 using ocp::smtp::ascii::iequals;
-
-std::string at_line(std::size_t number, std::string_view what) {
-  return "line " + std::to_string(number) + ": " + std::string(what);
-}
-
-bool has_control(std::string_view text) noexcept {
-  for (char c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) return true;
-  return false;
-}
 
 }  // namespace
 
@@ -47,38 +38,19 @@ const HmacMd5Contexts* Credentials::find(std::string_view user) const {
 
 ocp::Expected<Credentials, std::string> parse_credentials(std::string_view text,
                                                           const CredentialsLimits& limits) {
-  if (text.size() > limits.max_file_size)
-    return ocp::unexpected("larger than " + std::to_string(limits.max_file_size) + " octets");
   Credentials credentials;
-  std::size_t number = 0;
-  while (!text.empty()) {
-    ++number;
-    const auto end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.size() > limits.max_line)
-      return ocp::unexpected(at_line(number, "longer than " + std::to_string(limits.max_line) + " octets"));
-    if (ocp::smtp::ascii::trim_wsp(line).empty() || line.front() == '#') continue;
-    if (has_control(line)) return ocp::unexpected(at_line(number, "holds a control character"));
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos)
-      return ocp::unexpected(at_line(number, "expected user:{SCHEME}secret"));
-    const std::string_view user = line.substr(0, colon);
-    std::string_view secret = line.substr(colon + 1);
-    secret = secret.substr(0, secret.find(':'));  // passwd-file's uid:gid:... are not ours
-    if (user.empty()) return ocp::unexpected(at_line(number, "empty user name"));
-    if (user.size() > limits.max_user_name)
-      return ocp::unexpected(at_line(number, "user name longer than " +
-                                                 std::to_string(limits.max_user_name) + " octets"));
-    if (credentials.find(user)) return ocp::unexpected(at_line(number, "user '" + std::string(user) + "' again"));
-    auto contexts = read_secret(secret);
-    if (!contexts) return ocp::unexpected(at_line(number, contexts.error()));
+  auto read = read_passwd_lines(text, limits, "user:{SCHEME}secret", [&](const PasswdLine& line) -> PasswdLineResult {
+    // passwd-file's uid:gid:... (line.rest) are not ours.
+    if (credentials.find(line.user)) return ocp::unexpected("user '" + std::string(line.user) + "' again");
+    auto contexts = read_secret(line.secret);
+    if (!contexts) return ocp::unexpected(contexts.error());
     if (credentials.size() >= limits.max_users)
-      return ocp::unexpected(at_line(number, "more than " + std::to_string(limits.max_users) + " users"));
-    credentials.add(std::string(user), *contexts);
+      return ocp::unexpected("more than " + std::to_string(limits.max_users) + " users");
+    credentials.add(std::string(line.user), *contexts);
     OPENSSL_cleanse(&*contexts, sizeof(HmacMd5Contexts));
-  }
+    return {};
+  });
+  if (!read) return ocp::unexpected(read.error());
   return credentials;
 }
 
